@@ -1,0 +1,91 @@
+/**
+ * In-place ops. They run on tensors autograd does not track (`p.data`, optimizer state, results of noGrad):
+ * mutating a tensor that requires grad while recording would silently corrupt saved values, so it throws.
+ */
+import { Binary, Unary, type BinaryOp } from '../backend/types.js';
+import { gradMode } from '../autograd/graph.js';
+import { Tensor, type TensorOrScalar } from '../tensor.js';
+import { asFloat, backendOf, binaryRaw, castRaw, cloneTensor, fullTensor, unaryRaw, use } from './internal.js';
+import { broadcastShapes, broadcastStrides, sameShape, shapeStr } from '../shape.js';
+
+function checkMutable(t: Tensor, op: string): void {
+  if (gradMode.enabled && t.requiresGrad) {
+    throw new Error(
+      `${op}: a ${t.isLeaf ? 'leaf ' : ''}tensor that requires grad (shape ${shapeStr(t.shape)}) is being used in an in-place operation; ` +
+        'use torch.noGrad(() => ...) or t.data for updates autograd should not see',
+    );
+  }
+}
+
+/** Writes `values` (t's shape, contiguous) into t's possibly strided memory. */
+function writeBack(t: Tensor, values: Tensor, op: string): void {
+  if (t.numel() === 0) return;
+  const src = values.dtype === t.dtype ? values : castRaw(values, t.dtype, op);
+  t.storage.backend.copy(t.shape, use(t, op), t.offset, t.strides, use(src, op), src.offset, src.strides);
+}
+
+const codes: Record<string, BinaryOp> = { add_: Binary.add, sub_: Binary.add, mul_: Binary.mul, div_: Binary.div };
+
+/** add_/sub_ (other scaled by alpha; sub_ passes -alpha), mul_, div_ with broadcasting of `other` to t. */
+export function binaryInPlace<T extends Tensor>(t: T, op: string, other: TensorOrScalar, alpha: number): T {
+  checkMutable(t, op);
+  use(t, op);
+  let result: Tensor;
+  if (typeof other === 'number') {
+    const [scale, shift] = op === 'mul_' ? [other, 0] : op === 'div_' ? [1 / other, 0] : [1, other * alpha];
+    result = unaryRaw(Unary.affine, t, op, scale, shift);
+  } else {
+    if (!(other instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof other}`);
+    backendOf(op, t, other);
+    if (!sameShape(broadcastShapes(t.shape, other.shape, op), t.shape)) {
+      throw new Error(`${op}: other of shape ${shapeStr(other.shape)} cannot be broadcast to the shape ${shapeStr(t.shape)} of the tensor updated in place`);
+    }
+    const scaled = alpha === 1 ? other : unaryRaw(Unary.affine, other, op, alpha, 0);
+    if (t.isContiguous() && t.dtype === 'float32' && t.numel() > 0) {
+      const buf = use(t, op);
+      const b = asFloat(scaled, op);
+      t.storage.backend.binary(codes[op], t.shape.length ? t.shape : [1], buf, t.offset,
+        buf, t.offset, t.shape.length ? t.strides : [0],
+        use(b, op), b.offset, t.shape.length ? broadcastStrides(b.shape, b.strides, t.shape) : [0]);
+      return t;
+    }
+    result = binaryRaw(codes[op], t, scaled, op);
+  }
+  writeBack(t, result, op);
+  return t;
+}
+
+export function fill_<T extends Tensor>(t: T, value: number, op: string): T {
+  checkMutable(t, op);
+  if (typeof value !== 'number') throw new Error(`${op}: value must be a number, got ${typeof value}`);
+  const buf = use(t, op);
+  if (t.isContiguous()) t.storage.backend.fill(buf, t.offset, t.numel(), value);
+  else writeBack(t, fullTensor(t.shape, value, t.dtype, t.storage.backend), op);
+  return t;
+}
+
+export function copy_<T extends Tensor>(t: T, src: Tensor): T {
+  checkMutable(t, 'copy_');
+  if (!(src instanceof Tensor)) throw new Error(`copy_: src must be a Tensor, got ${typeof src}`);
+  if (gradMode.enabled && src.requiresGrad) {
+    throw new Error(`copy_: copying a tensor that requires grad (shape ${shapeStr(src.shape)}) is not tracked by autograd; use clone(), cat or stack, or detach() the source`);
+  }
+  backendOf('copy_', t, src);
+  if (!sameShape(broadcastShapes(t.shape, src.shape, 'copy_'), t.shape)) {
+    throw new Error(`copy_: source of shape ${shapeStr(src.shape)} cannot be broadcast to destination shape ${shapeStr(t.shape)}`);
+  }
+  if (t.numel() === 0) return t;
+  const s = src.dtype === t.dtype ? src : castRaw(src, t.dtype, 'copy_');
+  const buf = use(t, 'copy_');
+  const overlapping = s.storage === t.storage;
+  const from = overlapping ? cloneTensor(s, 'copy_') : s;
+  t.storage.backend.copy(t.shape, buf, t.offset, t.strides, use(from, 'copy_'), from.offset, broadcastStrides(from.shape, from.strides, t.shape));
+  return t;
+}
+
+export function clamp_<T extends Tensor>(t: T, min?: number | null, max?: number | null): T {
+  checkMutable(t, 'clamp_');
+  if (min == null && max == null) throw new Error('clamp_: at least one of min and max must be given');
+  writeBack(t, unaryRaw(Unary.clamp, t, 'clamp_', min ?? -Infinity, max ?? Infinity), 'clamp_');
+  return t;
+}
