@@ -288,7 +288,7 @@ export class Tensor {
   relu(): Tensor {
     return ew.relu(this);
   }
-  clamp(min?: number | null, max?: number | null): Tensor {
+  clamp(min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor {
     return ew.clamp(this, min, max);
   }
   maximum(other: Tensor): Tensor {
@@ -386,7 +386,16 @@ export class Tensor {
   copy_(src: Tensor): this {
     return ip.copy_(this, src);
   }
-  clamp_(min?: number | null, max?: number | null): this {
+  clamp_(min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): this {
+    if (typeof min === 'object' && min !== null) return ip.clamp_(this, min.min, min.max);
     return ip.clamp_(this, min, max);
+  }
+  /** Fills with U(low, high) from the seeded generator (what nn's default initialisation uses). */
+  uniform_(low = 0, high = 1): this {
+    return ip.randomFill_(this, 'uniform_', low, high);
+  }
+  /** Fills with N(mean, std²) from the seeded generator. */
+  normal_(mean = 0, std = 1): this {
+    return ip.randomFill_(this, 'normal_', mean, std);
   }
 }

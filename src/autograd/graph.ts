@@ -13,7 +13,7 @@ export class Node {
   /** retained non-leaf outputs (`retainGrad()`), by output index */
   retained: Tensor[][] | null = null;
   constructor(
-    readonly name: string,
+    public name: string,
     /** inputs that require grad; null where the op's input does not */
     readonly inputs: (Tensor | null)[],
     public backward: BackwardFn | null,

@@ -106,7 +106,8 @@ export function pow(x: Tensor, exponent: TensorOrScalar): Tensor {
   checkTensor(exponent, 'pow', 'exponent');
   const out = binaryRaw(Binary.pow, x, exponent, 'pow');
   return record('PowBackward1', out, [x, exponent], (g) => [
-    x.requiresGrad ? mul(mul(g, exponent), pow(x, sub(exponent, 1))) : null,
+    // exponent 0 gives gradient 0 even at a zero base, where b·a^(b−1) would be 0·inf
+    x.requiresGrad ? where(compare('eq', exponent, 0), 0, mul(mul(g, exponent), pow(x, sub(exponent, 1)))) : null,
     // d/db a^b = a^b·ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention)
     exponent.requiresGrad
       ? where(binaryRaw(Binary.mul, compare('eq', x, 0), compare('ge', exponent, 0), 'pow'), 0, mul(g, mul(out, log(x))))
@@ -162,8 +163,9 @@ export function relu(x: Tensor): Tensor {
   return record('ReluBackward0', out, [x], (g) => [binaryRaw(Binary.reluBackward, out, g, 'relu backward')]);
 }
 
-export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+export function clamp(x: Tensor, min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor {
   checkTensor(x, 'clamp');
+  if (typeof min === 'object' && min !== null) return clamp(x, min.min, min.max);
   if (min == null && max == null) throw new Error('clamp: at least one of min and max must be given');
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;

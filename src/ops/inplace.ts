@@ -6,6 +6,7 @@ import { Binary, Unary, type BinaryOp } from '../backend/types.js';
 import { gradMode } from '../autograd/graph.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { asFloat, backendOf, binaryRaw, castRaw, cloneTensor, fullTensor, unaryRaw, use } from './internal.js';
+import { defaultGenerator } from '../random.js';
 import { broadcastShapes, broadcastStrides, sameShape, shapeStr } from '../shape.js';
 
 function checkMutable(t: Tensor, op: string): void {
@@ -87,5 +88,17 @@ export function clamp_<T extends Tensor>(t: T, min?: number | null, max?: number
   checkMutable(t, 'clamp_');
   if (min == null && max == null) throw new Error('clamp_: at least one of min and max must be given');
   writeBack(t, unaryRaw(Unary.clamp, t, 'clamp_', min ?? -Infinity, max ?? Infinity), 'clamp_');
+  return t;
+}
+
+/** uniform_(low, high) / normal_(mean, std) with the default generator, in row-major order of t. */
+export function randomFill_<T extends Tensor>(t: T, op: 'uniform_' | 'normal_', a: number, b: number): T {
+  checkMutable(t, op);
+  if (t.dtype !== 'float32') throw new Error(`${op}: expected a float32 tensor, got ${t.dtype}`);
+  const n = t.numel();
+  const values = op === 'uniform_' ? defaultGenerator.uniform(n, a, b) : defaultGenerator.normal(n, a, b);
+  const tmp = fullTensor(t.shape, 0, 'float32', t.storage.backend);
+  if (n > 0) t.storage.backend.write(tmp.storage.buf!, 0, values);
+  writeBack(t, tmp, op);
   return t;
 }

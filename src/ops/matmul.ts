@@ -136,9 +136,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra === 0 || rb === 0) throw new Error(`matmul: both arguments need at least 1 dimension, got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  const inner = b.shape[Math.max(rb - 2, 0)];
+  if (a.shape[ra - 1] !== inner) {
+    throw new Error(`matmul: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be multiplied (${a.shape[ra - 1]} != ${inner})`);
+  }
   if (ra === 1 && rb === 1) return dot(a, b);
   if (ra === 2 && rb === 1) return mv(a, b);
-  if (ra === 1 && rb === 2) return squeeze(mm(unsqueeze(a, 0), b), 0);
+  if (ra === 1 && rb === 2) return named(squeeze(mm(unsqueeze(a, 0), b), 0), 'SqueezeBackward3');
   if (ra === 2 && rb === 2) return mm(a, b);
   // batched: a vector operand becomes a matrix and its dimension is dropped at the end
   const A = ra === 1 ? unsqueeze(a, 0) : a;
@@ -154,7 +158,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     // [..., m, k] · [k, n]: fold the batch into rows, one GEMM
     out = reshape(mm(reshape(A, [[-1, k]]), B), [[...A.shape.slice(0, -1), n]]);
   } else {
-    const batchShape = broadcastShapes(A.shape.slice(0, -2), B.shape.slice(0, -2), 'matmul');
+    let batchShape: number[];
+    try {
+      batchShape = broadcastShapes(A.shape.slice(0, -2), B.shape.slice(0, -2), 'matmul');
+    } catch {
+      throw new Error(`matmul: batch dimensions of shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be broadcast together`);
+    }
     const batch = numelOf(batchShape);
     const A3 = reshape(expand(A, [[...batchShape, m, k]]), [[batch, m, k]]);
     const B3 = reshape(expand(B, [[...batchShape, k, n]]), [[batch, k, n]]);
@@ -162,5 +171,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   if (ra === 1) out = squeeze(out, -2);
   if (rb === 1) out = squeeze(out, -1);
-  return out;
+  // PyTorch's matmul ends batched products in an unsafe view (a clone when it folded a 2-D lhs)
+  return named(out, ra === 2 ? 'CloneBackward0' : 'UnsafeViewBackward0');
+}
+
+/** Names the node that produced `t` as PyTorch's composite op would (only when autograd recorded one). */
+function named(t: Tensor, name: string): Tensor {
+  if (t._node !== null) t._node.name = name;
+  return t;
 }

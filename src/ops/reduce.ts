@@ -65,7 +65,8 @@ export function maxAll(x: Tensor, kind: 'max' | 'min'): Tensor {
   const flat = contiguousRaw(x, kind);
   const out = intLike(reduceRaw(kind === 'max' ? Reduce.max : Reduce.min, flat.dtype === 'float32' ? flat : castRaw(flat, 'float32', kind), 1, x.numel(), 1, []), x, kind);
   return record(kind === 'max' ? 'MaxBackward1' : 'MinBackward1', out, [x], (g) => {
-    const mask = compare('eq', x, out);
+    // a NaN result came from the NaNs, which then share the gradient
+    const mask = Number.isNaN(out.item()) ? compare('ne', x, x) : compare('eq', x, out);
     return [mul(mask, div(g, sum(mask)))];
   });
 }
