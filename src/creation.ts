@@ -130,11 +130,11 @@ export function full(shape: number[] | number, value: number, options: CreateOpt
 }
 
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
-  return finish(fullTensor(t.shape, 0, options.dtype ?? t.dtype), options, 'zerosLike');
+  return finish(fullTensor(t.shape, 0, options.dtype ?? t.dtype, t.storage.backend), options, 'zerosLike');
 }
 
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
-  return finish(fullTensor(t.shape, 1, options.dtype ?? t.dtype), options, 'onesLike');
+  return finish(fullTensor(t.shape, 1, options.dtype ?? t.dtype, t.storage.backend), options, 'onesLike');
 }
 
 export function eye(n: number, m: number | CreateOptions = n, options: CreateOptions = {}): Tensor {

@@ -85,9 +85,15 @@ export const flatten = (x: TensorClass, start = 0, end = -1) => sh.flatten(x, st
 export const squeeze = (x: TensorClass, dim?: number) => sh.squeeze(x, dim);
 export const unsqueeze = (x: TensorClass, dim: number) => sh.unsqueeze(x, dim);
 export const clone = (x: TensorClass) => sh.clone(x);
+export const unbind = (x: TensorClass, dim = 0) => sh.unbind(x, dim);
+export const split = (x: TensorClass, sizes: number | number[], dim = 0) => sh.split(x, sizes, dim);
+export const chunk = (x: TensorClass, chunks: number, dim = 0) => sh.chunk(x, chunks, dim);
 export function max(x: TensorClass, dim?: number | TensorClass, keepdim = false) {
   return dim === undefined ? x.max() : typeof dim === 'number' ? x.max(dim, keepdim) : x.max(dim);
 }
 export function min(x: TensorClass, dim?: number | TensorClass, keepdim = false) {
   return dim === undefined ? x.min() : typeof dim === 'number' ? x.min(dim, keepdim) : x.min(dim);
 }
+
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

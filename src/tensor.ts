@@ -185,6 +185,15 @@ export class Tensor {
     if (this.shape.length === 0) throw new Error('iteration over a 0-d tensor');
     for (let i = 0; i < this.shape[0]; i++) yield sh.select(this, 0, i);
   }
+  unbind(dim = 0): Tensor[] {
+    return sh.unbind(this, dim);
+  }
+  split(sizes: number | number[], dim = 0): Tensor[] {
+    return sh.split(this, sizes, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return sh.chunk(this, chunks, dim);
+  }
   gather(dim: number, index: Tensor): Tensor {
     return ix.gather(this, dim, index);
   }

@@ -73,7 +73,8 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
   checkTensor(a, 'div');
   if (typeof b !== 'object') {
     const s = checkNumber(b, 'div');
-    const out = unaryRaw(Unary.affine, a, 'div', 1 / s, 0);
+    // a true division (x * (1/s) would round differently from PyTorch)
+    const out = binaryRaw(Binary.div, a, scalarLike(s, a), 'div');
     return record('DivBackward0', out, [a], (g) => [div(g, s)]);
   }
   checkTensor(b, 'div', 'other');

@@ -33,7 +33,13 @@ export function binaryInPlace<T extends Tensor>(t: T, op: string, other: TensorO
   use(t, op);
   let result: Tensor;
   if (typeof other === 'number') {
-    const [scale, shift] = op === 'mul_' ? [other, 0] : op === 'div_' ? [1 / other, 0] : [1, other * alpha];
+    if (op === 'div_') return binaryInPlace(t, op, fullTensor([], other, 'float32', t.storage.backend), 1);
+    const [scale, shift] = op === 'mul_' ? [other, 0] : [1, other * alpha];
+    if (t.isContiguous() && t.dtype === 'float32') {
+      const buf = use(t, op);
+      t.storage.backend.unary(Unary.affine, buf, t.offset, buf, t.offset, t.numel(), scale, shift);
+      return t;
+    }
     result = unaryRaw(Unary.affine, t, op, scale, shift);
   } else {
     if (!(other instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof other}`);

@@ -3,7 +3,7 @@
  * input's storage and differ only in shape, strides and offset; their backward maps the gradient back.
  */
 import type { DType } from '../backend/types.js';
-import { record } from '../autograd/graph.js';
+import { record, recordMulti } from '../autograd/graph.js';
 import { Tensor, type ShapeArgs } from '../tensor.js';
 import { castRaw, cloneTensor, fullTensor, use } from './internal.js';
 import { checkSize, contiguousStrides, inferShape, normDim, numelOf, parseShape, shapeStr } from '../shape.js';
@@ -195,6 +195,68 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'int64') throw new Error(`to: unknown dtype ${String(dtype)}; expected 'float32' or 'int64'`);
   if (x.dtype === dtype) return x;
   return castRaw(x, dtype, 'to');
+}
+
+/** Views of every slice along `dim` under one node; the backward stacks their gradients (zeros where none flowed). */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  if (x.shape.length === 0) throw new Error('unbind: cannot unbind a 0-d tensor');
+  const d = normDim(dim, x.shape.length, 'unbind');
+  const shape = x.shape.filter((_, k) => k !== d);
+  const strides = x.strides.filter((_, k) => k !== d);
+  const parts = Array.from({ length: x.shape[d] }, (_, i) => viewOf(x, shape.slice(), strides.slice(), x.offset + i * x.strides[d], 'unbind'));
+  return recordMulti('UnbindBackward0', parts, [x], (grads) => {
+    const full = fullTensor(x.shape, 0, 'float32', x.storage.backend);
+    grads.forEach((g, i) => {
+      if (g) select(full, d, i).copy_(g);
+    });
+    return [full];
+  });
+}
+
+/**
+ * Views of consecutive pieces along `dim`: `sizes` as a list, or every piece `sizes` long (the last may be
+ * shorter), as torch.split. One node; the backward places each piece's gradient back (zeros where none flowed).
+ */
+export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
+  if (x.shape.length === 0) throw new Error('split: cannot split a 0-d tensor');
+  const d = normDim(dim, x.shape.length, 'split');
+  const total = x.shape[d];
+  let lengths: number[];
+  if (typeof sizes === 'number') {
+    if (!Number.isInteger(sizes) || sizes <= 0) throw new Error(`split: split size must be a positive integer, got ${sizes}`);
+    lengths = [];
+    for (let at = 0; at < total; at += sizes) lengths.push(Math.min(sizes, total - at));
+    if (total === 0) lengths.push(0);
+  } else {
+    lengths = sizes.map((n) => checkSize(n, 'split'));
+    const sum = lengths.reduce((a, b) => a + b, 0);
+    if (sum !== total) throw new Error(`split: sizes ${shapeStr(lengths)} add up to ${sum} but dimension ${d} of shape ${shapeStr(x.shape)} has size ${total}`);
+  }
+  const starts: number[] = [];
+  let at = 0;
+  const parts = lengths.map((len) => {
+    const shape = x.shape.slice();
+    shape[d] = len;
+    starts.push(at);
+    const part = viewOf(x, shape, x.strides.slice(), x.offset + at * x.strides[d], 'split');
+    at += len;
+    return part;
+  });
+  const name = typeof sizes === 'number' ? 'SplitBackward0' : 'SplitWithSizesBackward0';
+  return recordMulti(name, parts, [x], (grads) => {
+    const full = fullTensor(x.shape, 0, 'float32', x.storage.backend);
+    grads.forEach((g, i) => {
+      if (g) narrow(full, d, starts[i], lengths[i]).copy_(g);
+    });
+    return [full];
+  });
+}
+
+/** `chunks` nearly equal pieces along `dim` (torch.chunk). */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: number of chunks must be a positive integer, got ${chunks}`);
+  const d = normDim(dim, x.shape.length, 'chunk');
+  return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
 
 export { parseShape };

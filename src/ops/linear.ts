@@ -1,0 +1,74 @@
+/**
+ * addmm: bias + mat1·mat2 as one GEMM that accumulates onto the broadcast bias (what nn.Linear runs on
+ * 2-D input, with mat2 = weightᵀ, as PyTorch's `at::addmm(bias, input, weight.t())`).
+ */
+import { record } from '../autograd/graph.js';
+import { Tensor } from '../tensor.js';
+import { backendOf, contiguousRaw, emptyTensor, use } from './internal.js';
+import { mm } from './matmul.js';
+import { t as transpose2d } from './shape.js';
+import { broadcastShapes, broadcastStrides, sameShape, shapeStr } from '../shape.js';
+
+/** How the GEMM kernel reads a 2-D tensor in place: row-major (ld = row stride) or as a stored transpose. */
+interface Operand {
+  x: Tensor;
+  ld: number;
+  trans: boolean;
+}
+
+function operand(x: Tensor, op: string): Operand {
+  const [rows, cols] = x.shape;
+  const [rs, cs] = x.strides;
+  let layout: Operand | null = null;
+  if (cs === 1 || cols === 1) layout = { x, ld: rows === 1 ? Math.max(cols, 1) : rs, trans: false };
+  else if (rs === 1 || rows === 1) layout = { x, ld: cols === 1 ? Math.max(rows, 1) : cs, trans: true };
+  if (layout !== null && layout.ld >= (layout.trans ? rows : cols)) return layout;
+  return { x: contiguousRaw(x, op), ld: Math.max(cols, 1), trans: false };
+}
+
+function check2d(t: unknown, what: string): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new Error(`addmm: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (t.dtype !== 'float32') throw new Error(`addmm: ${what} must be float32, got ${t.dtype} (shape ${shapeStr(t.shape)})`);
+}
+
+/**
+ * out = bias + mat1·mat2, with bias broadcastable to [m, n].
+ *
+ * d bias = sum of g over the broadcast dims; d mat1 = g·mat2ᵀ; d mat2 = mat1ᵀ·g.
+ */
+export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  check2d(bias, 'bias');
+  check2d(mat1, 'mat1');
+  check2d(mat2, 'mat2');
+  if (mat1.shape.length !== 2 || mat2.shape.length !== 2) {
+    throw new Error(`addmm: expected 2-D matrices, got mat1 ${shapeStr(mat1.shape)} and mat2 ${shapeStr(mat2.shape)}`);
+  }
+  const [m, k] = mat1.shape;
+  const n = mat2.shape[1];
+  if (mat2.shape[0] !== k) {
+    throw new Error(`addmm: mat1 and mat2 shapes cannot be multiplied (${shapeStr(mat1.shape)} and ${shapeStr(mat2.shape)})`);
+  }
+  const outShape = [m, n];
+  if (bias.shape.length > 2 || !sameShape(broadcastShapes(bias.shape, outShape, 'addmm'), outShape)) {
+    throw new Error(`addmm: bias of shape ${shapeStr(bias.shape)} cannot be broadcast to the product's shape ${shapeStr(outShape)}`);
+  }
+  const backend = backendOf('addmm', bias, mat1, mat2);
+  const out = emptyTensor(outShape, 'float32', backend);
+  if (m * n > 0) {
+    const c = out.storage.buf!;
+    backend.copy(outShape, c, 0, out.strides, use(bias, 'addmm'), bias.offset, broadcastStrides(bias.shape, bias.strides, outShape));
+    if (k > 0) {
+      const A = operand(mat1, 'addmm');
+      const B = operand(mat2, 'addmm');
+      backend.gemm(1, m, n, k,
+        use(A.x, 'addmm'), A.x.offset, 0, A.ld, A.trans,
+        use(B.x, 'addmm'), B.x.offset, 0, B.ld, B.trans,
+        c, 0, m * n, n, true);
+    }
+  }
+  return record('AddmmBackward0', out, [bias, mat1, mat2], (g) => [
+    bias.requiresGrad ? g : null,
+    mat1.requiresGrad ? mm(g, transpose2d(mat2)) : null,
+    mat2.requiresGrad ? mm(transpose2d(mat1), g) : null,
+  ]);
+}
