@@ -74,7 +74,7 @@ export const Binary = {
   tanhBackward: 13,
   /** a = y (sigmoid output), b = dy: dy * y * (1 - y) */
   sigmoidBackward: 14,
-  /** a = x (relu input), b = dy: x > 0 ? dy : 0 */
+  /** a = x (relu input or output), b = dy: x <= 0 ? 0 : dy (a NaN x passes dy through, as PyTorch) */
   reluBackward: 15,
 } as const;
 export type BinaryOp = (typeof Binary)[keyof typeof Binary];

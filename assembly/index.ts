@@ -1,0 +1,26 @@
+// The wasmtorch kernel module: flat functions over byte addresses, element counts and element strides.
+// Memory above heapBase() belongs to the host-side allocator (src/backend/wasm/allocator.ts); kernels never
+// allocate. Built twice from this source: SIMD, and SIMD + relaxed SIMD (ASC_FEATURE_RELAXED_SIMD).
+import { META_BYTES } from './strided';
+
+export { fillF32, fillI32, copy, castF32ToI32, castI32ToF32 } from './layout';
+export { unary } from './unary';
+export { binary, where } from './binary';
+export { reduce, softmax } from './reduce';
+export { gather, scatterAdd, indexSelect, indexAdd, topk } from './indexing';
+export { gemm, gemmScratchBytes } from './gemm';
+
+/** First byte address past the module's static data; the host allocator starts at or above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Bytes of the strided-iteration area ("meta", see strided.ts) that copy, binary and where expect. */
+export function metaBytes(): i32 {
+  return META_BYTES;
+}
+
+/** 1 when this build uses relaxed SIMD instructions. */
+export function relaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}

@@ -1,0 +1,114 @@
+/**
+ * A size-class allocator over a WebAssembly linear memory.
+ *
+ * Blocks are 16-byte aligned and sized by class: multiples of 16 up to 256 bytes, then 8 classes per power of
+ * two (at most 12.5% rounding). Freed blocks go to their class's free list and are handed out again for the
+ * same class; fresh blocks come from a bump pointer that grows the memory when it reaches the end. Blocks are
+ * never split or merged, so a steady workload (a training loop) reaches a fixed footprint and stays there.
+ */
+
+const ALIGN = 16;
+const PAGE = 65536;
+/** wasm32 addresses stop at 4 GiB */
+const ADDRESS_LIMIT = 2 ** 32;
+const SMALL_LIMIT = 256;
+const SMALL_CLASSES = SMALL_LIMIT / ALIGN;
+
+/** The class index of a request of `bytes` (> 0, < 4 GiB) bytes. */
+export function sizeClassOf(bytes: number): number {
+  if (bytes <= SMALL_LIMIT) return bytes <= ALIGN ? 0 : Math.ceil(bytes / ALIGN) - 1;
+  const e = 31 - Math.clz32(bytes - 1); // 2^e < bytes <= 2^(e+1), e >= 8
+  const step = 2 ** (e - 3);
+  const m = Math.ceil(bytes / step); // 9..16
+  return SMALL_CLASSES + (e - 8) * 8 + (m - 9);
+}
+
+/** The block size in bytes of class `index`. */
+export function sizeOfClass(index: number): number {
+  if (index < SMALL_CLASSES) return (index + 1) * ALIGN;
+  const rel = index - SMALL_CLASSES;
+  const e = 8 + Math.floor(rel / 8);
+  return ((rel % 8) + 9) * 2 ** (e - 3);
+}
+
+export class SizeClassAllocator {
+  private top: number;
+  private readonly freeLists: number[][] = [];
+  private live = 0;
+  private peak = 0;
+
+  /**
+   * @param memory the memory to carve; bytes below `base` belong to someone else (the module's static data).
+   * @param onGrow called after every successful `memory.grow` (existing typed-array views are now detached).
+   */
+  constructor(private readonly memory: WebAssembly.Memory, base: number, private readonly onGrow: () => void) {
+    this.top = Math.ceil(base / ALIGN) * ALIGN;
+  }
+
+  /**
+   * A 16-byte-aligned block of at least `bytes` (> 0) bytes; returns its address and class. `what` names the
+   * request in errors. Untracked blocks (the backend's own scratch) are left out of `bytes` and `peakBytes`.
+   */
+  alloc(bytes: number, what: string, tracked = true): { ptr: number; sizeClass: number } {
+    if (!(bytes > 0) || bytes >= ADDRESS_LIMIT) {
+      throw new Error(`wasm alloc: cannot allocate ${bytes} bytes for ${what}: beyond the 4 GiB wasm32 address space`);
+    }
+    const sizeClass = sizeClassOf(bytes);
+    const size = sizeOfClass(sizeClass);
+    const list = this.freeLists[sizeClass];
+    let ptr: number;
+    if (list !== undefined && list.length > 0) {
+      ptr = list.pop()!;
+    } else {
+      const end = this.top + size;
+      if (end > this.memory.buffer.byteLength) this.growTo(end, bytes, what);
+      ptr = this.top;
+      this.top = end;
+    }
+    if (tracked) {
+      this.live += size;
+      if (this.live > this.peak) this.peak = this.live;
+    }
+    return { ptr, sizeClass };
+  }
+
+  /** Returns a block obtained from alloc() (with the same `tracked`). */
+  free(ptr: number, sizeClass: number, tracked = true): void {
+    (this.freeLists[sizeClass] ??= []).push(ptr);
+    if (tracked) this.live -= sizeOfClass(sizeClass);
+  }
+
+  get bytes(): number {
+    return this.live;
+  }
+
+  get peakBytes(): number {
+    return this.peak;
+  }
+
+  get reservedBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Grows the memory to hold `end` bytes: by a quarter more than needed where possible, else exactly. */
+  private growTo(end: number, bytes: number, what: string): void {
+    const fail = (reason: string): never => {
+      throw new Error(`wasm alloc: cannot allocate ${bytes} bytes for ${what}: ${reason} ` +
+        `(live ${this.live} bytes, reserved ${this.reservedBytes} bytes)`);
+    };
+    if (end > ADDRESS_LIMIT) fail('beyond the 4 GiB wasm32 address space');
+    const current = this.memory.buffer.byteLength / PAGE;
+    const needed = Math.ceil(end / PAGE) - current;
+    const generous = Math.min(Math.max(needed, Math.ceil(current / 4)), ADDRESS_LIMIT / PAGE - current);
+    try {
+      this.memory.grow(generous);
+    } catch {
+      try {
+        this.memory.grow(needed);
+      } catch (err) {
+        fail(`the host refused to grow memory by ${needed} pages (${err instanceof Error ? err.message : err})`);
+      }
+    }
+    this.onGrow();
+  }
+}

@@ -1,0 +1,3 @@
+export { createWasmBackend } from './backend.js';
+export { wasmBytes, type WasmVariant } from './module.js';
+export { SizeClassAllocator, sizeClassOf, sizeOfClass } from './allocator.js';

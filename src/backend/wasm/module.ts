@@ -1,0 +1,89 @@
+/**
+ * The compiled kernel module: its embedded bytes and its exports, typed once.
+ *
+ * ABI (see assembly/): every pointer is a byte address into the module's memory, every count, stride and
+ * offset an i32 in elements (all elements are 4 bytes: float32, or int64 stored as int32). `meta` is a
+ * scratch area of metaBytes() bytes holding shape and strides in 64-entry i32 slots (assembly/strided.ts).
+ */
+import { wasmBase64 as relaxedBase64 } from './generated/relaxed.js';
+import { wasmBase64 as simdBase64 } from './generated/simd.js';
+
+export type WasmVariant = 'simd' | 'relaxed';
+
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  metaBytes(): number;
+  relaxedSimd(): number;
+  fillF32(out: number, n: number, value: number): void;
+  fillI32(out: number, n: number, value: number): void;
+  /** meta: slot 0 shape, slot 1 dst strides, slot 2 src strides */
+  copy(meta: number, rank: number, dst: number, src: number): void;
+  castF32ToI32(dst: number, src: number, n: number): void;
+  castI32ToF32(dst: number, src: number, n: number): void;
+  unary(op: number, out: number, x: number, n: number, p0: number, p1: number): void;
+  /** meta: slot 0 shape, slot 2 a strides, slot 3 b strides; out contiguous */
+  binary(op: number, meta: number, rank: number, out: number, a: number, b: number): void;
+  /** meta: slot 0 shape, slot 2 cond strides, slot 3 a strides, slot 4 b strides; out contiguous */
+  where(meta: number, rank: number, out: number, cond: number, a: number, b: number): void;
+  reduce(op: number, out: number, x: number, outer: number, n: number, inner: number): void;
+  softmax(out: number, x: number, rows: number, cols: number, log: number): void;
+  gather(out: number, x: number, index: number, outer: number, n: number, k: number, inner: number): void;
+  scatterAdd(out: number, src: number, index: number, outer: number, n: number, k: number, inner: number): void;
+  indexSelect(out: number, x: number, index: number, count: number, rowLen: number): void;
+  indexAdd(out: number, src: number, index: number, count: number, rowLen: number): void;
+  topk(values: number, indices: number, x: number, rows: number, n: number, k: number, largest: number): void;
+  gemm(
+    batch: number, m: number, n: number, k: number,
+    a: number, aBatchStride: number, lda: number, transA: number,
+    b: number, bBatchStride: number, ldb: number, transB: number,
+    c: number, cBatchStride: number, ldc: number, accumulate: number,
+    scratch: number,
+  ): void;
+  gemmScratchBytes(m: number, n: number, k: number): number;
+}
+
+const decoded: Partial<Record<WasmVariant, Uint8Array<ArrayBuffer>>> = {};
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (NodeBuffer !== undefined) {
+    const b = NodeBuffer.from(text, 'base64');
+    return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
+  }
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The module's bytes for a build: 'simd' (WebAssembly SIMD) or 'relaxed' (SIMD + relaxed SIMD). */
+export function wasmBytes(variant: WasmVariant): Uint8Array<ArrayBuffer> {
+  let bytes = decoded[variant];
+  if (bytes === undefined) {
+    if (variant !== 'simd' && variant !== 'relaxed') {
+      throw new Error(`wasmBytes: unknown variant '${String(variant)}', expected 'simd' or 'relaxed'`);
+    }
+    bytes = decodeBase64(variant === 'simd' ? simdBase64 : relaxedBase64);
+    decoded[variant] = bytes;
+  }
+  return bytes;
+}
+
+const modules: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
+
+/** A fresh instance (with its own memory) of a build, compiled synchronously; the module is compiled once. */
+export function instantiateKernels(variant: WasmVariant): KernelExports {
+  let module = modules[variant];
+  if (module === undefined) {
+    try {
+      module = new WebAssembly.Module(wasmBytes(variant));
+    } catch (err) {
+      throw new Error(`createWasmBackend: the '${variant}' build does not compile on this host ` +
+        `(${err instanceof Error ? err.message : String(err)})` +
+        (variant === 'relaxed' ? '; relaxed SIMD needs Node >= 22, a current browser, or --experimental-wasm-relaxed-simd' : ''));
+    }
+    modules[variant] = module;
+  }
+  return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+}
