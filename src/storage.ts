@@ -23,6 +23,8 @@ export class Storage {
   persistent = false;
   /** why the buffer is gone, for the error message of a later use */
   freedBy: 'dispose' | 'step' | null = null;
+  /** registered with the FinalizationRegistry backstop */
+  finalized = false;
 
   readonly dtype: DType;
   readonly length: number;
@@ -39,16 +41,18 @@ export class Storage {
     this.buf = null;
     this.freedBy = reason;
     live.count--;
-    managed.delete(this);
-    finalizer.unregister(this);
+    if (this.finalized) finalizer.unregister(this);
   }
 }
 
 const live = { count: 0 };
 /** the step clock; `clock.step` is read on every tensor use, so it is a plain field */
 export const clock = { step: 0 };
-/** storages subject to the step clock */
-const managed = new Set<Storage>();
+/**
+ * Storages subject to the step clock, in allocation order. Freed and persistent ones are dropped lazily at
+ * the next sweep, which keeps allocation and freeing O(1).
+ */
+let managed: Storage[] = [];
 
 const finalizer = new FinalizationRegistry<{ backend: Backend; buf: Buf }>(({ backend, buf }) => {
   backend.free(buf);
@@ -56,49 +60,49 @@ const finalizer = new FinalizationRegistry<{ backend: Backend; buf: Buf }>(({ ba
 });
 
 /** Storages allocated while a capture is open (the autograd engine frees a backward pass's temporaries). */
-let capture: Set<Storage> | null = null;
+let capture: Storage[] | null = null;
 
-export function captureAllocations<T>(fn: () => T): [T, Set<Storage>] {
+export function captureAllocations<T>(fn: () => T): [T, Storage[]] {
   const outer = capture;
-  const mine = new Set<Storage>();
+  const mine: Storage[] = [];
   capture = mine;
   try {
     return [fn(), mine];
   } finally {
     capture = outer;
-    if (outer) for (const s of mine) outer.add(s);
+    if (outer) for (const s of mine) outer.push(s);
   }
-}
-
-/** Was `storage` allocated inside the innermost open capture? */
-export function isCaptured(storage: Storage): boolean {
-  return capture !== null && capture.has(storage);
 }
 
 /** Allocates through `backend`, registering the storage with the lifetime rules above. */
 export function allocStorage(backend: Backend, length: number, dtype: DType): Storage {
   const storage = new Storage(backend, backend.alloc(length, dtype));
   live.count++;
-  if (capture) capture.add(storage);
+  if (capture !== null) capture.push(storage);
   storage.lastUse = clock.step;
-  if (clock.step > 0) managed.add(storage);
-  else finalizer.register(storage, { backend, buf: storage.buf! }, storage);
+  if (clock.step > 0) managed.push(storage);
+  else {
+    storage.finalized = true;
+    finalizer.register(storage, { backend, buf: storage.buf! }, storage);
+  }
   return storage;
 }
 
 export function markPersistent(storage: Storage): void {
-  if (storage.persistent) return;
   storage.persistent = true;
-  managed.delete(storage);
 }
 
 /** Called when a backward pass has consumed its graph: advance the clock and reclaim what went unused. */
 export function endStep(): void {
   clock.step++;
   const cutoff = clock.step - 3;
+  const survivors: Storage[] = [];
   for (const storage of managed) {
+    if (storage.buf === null || storage.persistent) continue;
     if (storage.lastUse <= cutoff) storage.free('step');
+    else survivors.push(storage);
   }
+  managed = survivors;
 }
 
 export function liveStorages(): number {

@@ -102,11 +102,16 @@ export function binaryRaw(code: BinaryOp, a: Tensor, b: Tensor, op: string): Ten
   } else {
     backend.binary(
       code, shape, out.storage.buf!, 0,
-      bufA, af.offset, broadcastStrides(af.shape, af.strides, shape),
-      bufB, bf.offset, broadcastStrides(bf.shape, bf.strides, shape),
+      bufA, af.offset, stridesFor(af, shape),
+      bufB, bf.offset, stridesFor(bf, shape),
     );
   }
   return out;
+}
+
+/** Strides reading `t` as the (broadcast) `shape`: its own when no dim is stretched. */
+export function stridesFor(t: Tensor, shape: Shape): readonly number[] {
+  return sameShape(t.shape, shape) ? t.strides : broadcastStrides(t.shape, t.strides, shape);
 }
 
 /** int64 tensors take part in float maths as float32 copies (PyTorch promotes int with float to float). */
