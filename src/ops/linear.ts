@@ -5,8 +5,7 @@
 import { record } from '../autograd/graph.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, contiguousRaw, emptyTensor, use } from './internal.js';
-import { mm } from './matmul.js';
-import { t as transpose2d } from './shape.js';
+import { mmGradLeft, mmGradRight } from './matmul.js';
 import { broadcastShapes, broadcastStrides, sameShape, shapeStr } from '../shape.js';
 
 /** How the GEMM kernel reads a 2-D tensor in place: row-major (ld = row stride) or as a stored transpose. */
@@ -68,7 +67,7 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   }
   return record('AddmmBackward0', out, [bias, mat1, mat2], (g) => [
     bias.requiresGrad ? g : null,
-    mat1.requiresGrad ? mm(g, transpose2d(mat2)) : null,
-    mat2.requiresGrad ? mm(transpose2d(mat1), g) : null,
+    mat1.requiresGrad ? mmGradLeft(g, mat2, mat1) : null,
+    mat2.requiresGrad ? mmGradRight(mat1, g, mat2) : null,
   ]);
 }

@@ -82,9 +82,27 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   const raw = gemm3(as3d(a), as3d(b), 1, 'mm');
   const out = new Tensor(raw.storage, [a.shape[0], b.shape[1]]);
   return record('MmBackward0', out, [a, b], (g) => [
-    a.requiresGrad ? mm(g, transpose2d(b)) : null,
-    b.requiresGrad ? mm(transpose2d(a), g) : null,
+    a.requiresGrad ? mmGradLeft(g, b, a) : null,
+    b.requiresGrad ? mmGradRight(a, g, b) : null,
   ]);
+}
+
+/** A 2-D view whose columns are contiguous (a transpose, like Linear's weight.t()). */
+function columnMajor(x: Tensor): boolean {
+  return x.strides[0] === 1 && x.strides[1] !== 1 && x.shape[0] > 1 && x.shape[1] > 1;
+}
+
+/**
+ * d left = g·rightᵀ, produced in the layout of `left` so that accumulating it into a transposed parameter
+ * (and through TBackward0) stays a contiguous add, as PyTorch does.
+ */
+export function mmGradLeft(g: Tensor, right: Tensor, left: Tensor): Tensor {
+  return columnMajor(left) ? transpose2d(mm(right, transpose2d(g))) : mm(g, transpose2d(right));
+}
+
+/** d right = leftᵀ·g, in the layout of `right` (see mmGradLeft). */
+export function mmGradRight(left: Tensor, g: Tensor, right: Tensor): Tensor {
+  return columnMajor(right) ? transpose2d(mm(transpose2d(g), left)) : mm(transpose2d(left), g);
 }
 
 /** a [B, m, k] · b [B, k, n]. */
