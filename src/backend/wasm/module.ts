@@ -41,6 +41,32 @@ export interface KernelExports {
     scratch: number,
   ): void;
   gemmScratchBytes(m: number, n: number, k: number): number;
+  // ---- recurrent (assembly/rnn.ts); absent buffers are address 0 ----
+  rnnScratchBytes(mode: number, B: number, H: number): number;
+  rnnForward(
+    mode: number, T: number, B: number, H: number, reverse: number,
+    xProj: number, wHh: number, bIh: number, bHh: number, h0: number, c0: number,
+    out: number, hN: number, cN: number, saved: number, scratch: number,
+  ): void;
+  rnnBackward(
+    mode: number, T: number, B: number, H: number, reverse: number,
+    wHh: number, h0: number, c0: number, out: number, saved: number,
+    dOut: number, dhN: number, dcN: number,
+    dXProj: number, dHProj: number, dh0: number, dc0: number, scratch: number,
+  ): void;
+  // ---- optimizers (assembly/optim.ts): `table` holds `count` targets laid out as that file says ----
+  adamStep(
+    table: number, count: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    eps: number, weightDecay: number, paramScale: number, flags: number,
+  ): void;
+  sgdStep(
+    table: number, count: number, momentum: number, oneMinusDampening: number, weightDecay: number,
+    negLr: number, flags: number,
+  ): void;
+  rmspropStep(
+    table: number, count: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number,
+    momentum: number, negLr: number, flags: number,
+  ): void;
 }
 
 const decoded: Partial<Record<WasmVariant, Uint8Array<ArrayBuffer>>> = {};
@@ -71,6 +97,11 @@ export function wasmBytes(variant: WasmVariant): Uint8Array<ArrayBuffer> {
 }
 
 const modules: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
+
+/** Hands in a build compiled asynchronously elsewhere (src/runtime.ts `ready`); later instances use it. */
+export function provideCompiledModule(variant: WasmVariant, module: WebAssembly.Module): void {
+  modules[variant] ??= module;
+}
 
 /** A fresh instance (with its own memory) of a build, compiled synchronously; the module is compiled once. */
 export function instantiateKernels(variant: WasmVariant): KernelExports {
