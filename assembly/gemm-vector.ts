@@ -21,6 +21,10 @@ export function gatherVector(dst: usize, src: usize, k: i32, stride: i32): usize
 export function vectorTimesRows(
   out: usize, outStride: i32, x: usize, mat: usize, ldm: i32, k: i32, count: i32, add: bool,
 ): void {
+  if (outStride == 1 && count >= 32) {
+    vectorTimesRowsStreaming(out, x, mat, ldm, k, count, add);
+    return;
+  }
   const ldmBytes = <usize>ldm << 2;
   const outStep = <usize>outStride << 2;
   let j = 0;
@@ -124,5 +128,52 @@ export function rowsDotVector(
     for (let p = k4; p < k; p++) s += load<f32>(r0 + (<usize>p << 2)) * load<f32>(x + (<usize>p << 2));
     const o = out + <usize>i * outStep;
     store<f32>(o, add ? load<f32>(o) + s : s);
+  }
+}
+
+/**
+ * vectorTimesRows for a contiguous output: the output row stays in cache and is updated four rows of M at a
+ * time, so M is read row by row, front to back (column blocks held in registers would read each row in short
+ * pieces a whole ldm apart).
+ */
+function vectorTimesRowsStreaming(out: usize, x: usize, mat: usize, ldm: i32, k: i32, count: i32, add: bool): void {
+  const ldmBytes = <usize>ldm << 2;
+  const count4 = count & ~3;
+  if (!add) memory.fill(out, 0, <usize>count << 2);
+  let p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const x0 = v128.load32_splat(x + (<usize>p << 2));
+    const x1 = v128.load32_splat(x + (<usize>p << 2), 4);
+    const x2 = v128.load32_splat(x + (<usize>p << 2), 8);
+    const x3 = v128.load32_splat(x + (<usize>p << 2), 12);
+    const r0 = mat + <usize>p * ldmBytes;
+    const r1 = r0 + ldmBytes, r2 = r1 + ldmBytes, r3 = r2 + ldmBytes;
+    for (let j = 0; j < count4; j += 4) {
+      const off = <usize>j << 2;
+      let o = v128.load(out + off);
+      o = madd(x0, v128.load(r0 + off), o);
+      o = madd(x1, v128.load(r1 + off), o);
+      o = madd(x2, v128.load(r2 + off), o);
+      o = madd(x3, v128.load(r3 + off), o);
+      v128.store(out + off, o);
+    }
+    for (let j = count4; j < count; j++) {
+      const off = <usize>j << 2;
+      store<f32>(out + off, load<f32>(out + off) +
+        f32x4.extract_lane(x0, 0) * load<f32>(r0 + off) + f32x4.extract_lane(x1, 0) * load<f32>(r1 + off) +
+        f32x4.extract_lane(x2, 0) * load<f32>(r2 + off) + f32x4.extract_lane(x3, 0) * load<f32>(r3 + off));
+    }
+  }
+  for (; p < k; p++) {
+    const x0 = v128.load32_splat(x + (<usize>p << 2));
+    const r0 = mat + <usize>p * ldmBytes;
+    for (let j = 0; j < count4; j += 4) {
+      const off = <usize>j << 2;
+      v128.store(out + off, madd(x0, v128.load(r0 + off), v128.load(out + off)));
+    }
+    for (let j = count4; j < count; j++) {
+      const off = <usize>j << 2;
+      store<f32>(out + off, load<f32>(out + off) + f32x4.extract_lane(x0, 0) * load<f32>(r0 + off));
+    }
   }
 }

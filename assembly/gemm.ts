@@ -195,14 +195,37 @@ function packA(dst: usize, a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p
         }
       }
     } else {
-      // op(A)[i, p] = A[i·lda + p]: each of the MR rows is contiguous in A.
+      // op(A)[i, p] = A[i·lda + p]: each of the MR rows is contiguous in A. Full panels move four p at a time:
+      // rows 0-3 through a 4×4 register transpose, the remaining rows lane by lane.
+      const src = a + ((<usize>(i0 + ir) * <usize>lda + <usize>p0) << 2);
+      let p = 0;
+      if (mr == MR) {
+        for (; p + 4 <= kc; p += 4) {
+          const s = src + (<usize>p << 2);
+          const out = panel + <usize>p * (MR << 2);
+          transpose4x4(out, MR << 2, s, ldaBytes);
+          const r4 = v128.load(s + 4 * ldaBytes);
+          if (MR == 5) {
+            v128.store32_lane(out, r4, 0, 16);
+            v128.store32_lane(out, r4, 1, 16 + (MR << 2));
+            v128.store32_lane(out, r4, 2, 16 + (MR << 3));
+            v128.store32_lane(out, r4, 3, 16 + 3 * (MR << 2));
+          } else {
+            const r5 = v128.load(s + 5 * ldaBytes);
+            const lo = i32x4.shuffle(r4, r5, 0, 4, 1, 5); // r4p0 r5p0 r4p1 r5p1
+            const hi = i32x4.shuffle(r4, r5, 2, 6, 3, 7); // r4p2 r5p2 r4p3 r5p3
+            v128.store64_lane(out, lo, 0, 16);
+            v128.store64_lane(out, lo, 1, 16 + (MR << 2));
+            v128.store64_lane(out, hi, 0, 16 + (MR << 3));
+            v128.store64_lane(out, hi, 1, 16 + 3 * (MR << 2));
+          }
+        }
+      }
       for (let r = 0; r < MR; r++) {
         const out = panel + (<usize>r << 2);
-        if (r < mr) {
-          const src = a + ((<usize>(i0 + ir + r) * <usize>lda + <usize>p0) << 2);
-          for (let p = 0; p < kc; p++) store<f32>(out + <usize>p * (MR << 2), load<f32>(src + (<usize>p << 2)));
-        } else {
-          for (let p = 0; p < kc; p++) store<f32>(out + <usize>p * (MR << 2), 0);
+        const row = src + <usize>r * ldaBytes;
+        for (let q = p; q < kc; q++) {
+          store<f32>(out + <usize>q * (MR << 2), r < mr ? load<f32>(row + (<usize>q << 2)) : 0);
         }
       }
     }
