@@ -9,6 +9,8 @@ export { binary, where } from './binary';
 export { reduce, softmax } from './reduce';
 export { gather, scatterAdd, indexSelect, indexAdd, topk } from './indexing';
 export { gemm, gemmScratchBytes } from './gemm';
+export { adamStep, sgdStep, rmspropStep } from './optim';
+export { rnnForward, rnnBackward, rnnScratchBytes } from './rnn';
 
 /** First byte address past the module's static data; the host allocator starts at or above it. */
 export function heapBase(): usize {

@@ -90,6 +90,132 @@ export const Reduce = {
 } as const;
 export type ReduceOp = (typeof Reduce)[keyof typeof Reduce];
 
+// ---- recurrent (fused sequence kernels: Backend.rnnForward / rnnBackward, used by src/ops/rnn.ts) ----
+
+/** The recurrent layer kinds with a fused kernel; gate rows in PyTorch's order (LSTM i, f, g, o; GRU r, z, n). */
+export const Recurrent = {
+  /** h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) */
+  rnnTanh: 0,
+  /** h' = relu(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) */
+  rnnRelu: 1,
+  lstm: 2,
+  gru: 3,
+} as const;
+export type RecurrentMode = (typeof Recurrent)[keyof typeof Recurrent];
+
+/** Gates per hidden unit: G = recurrentGates(mode)·H rows in W_ih and W_hh. */
+export function recurrentGates(mode: RecurrentMode): number {
+  return mode === Recurrent.lstm ? 4 : mode === Recurrent.gru ? 3 : 1;
+}
+
+/**
+ * Elements of the `saved` buffer rnnForward fills for rnnBackward, all float32 in time order (index t, not
+ * step order): LSTM the activated gates σ(i), σ(f), tanh(g), σ(o) [T, B, 4H] then c_t [T, B, H];
+ * GRU r, z, n [T, B, 3H] then W_hn·h_{t−1} + b_hn [T, B, H]; RNN nothing (out holds all it needs).
+ */
+export function recurrentSavedLength(mode: RecurrentMode, T: number, B: number, H: number): number {
+  if (mode === Recurrent.lstm) return T * B * 5 * H;
+  if (mode === Recurrent.gru) return T * B * 4 * H;
+  return 0;
+}
+
+// ---- optimizers (fused steps: Backend.adamStep / sgdStep / rmspropStep, used by src/optim/) ----
+//
+// One call updates every listed parameter and its state in one pass over their elements, with PyTorch 1.13's
+// float32 operation order: each product, quotient, square root and sum rounds to float32, except where
+// PyTorch fuses a multiply-add (`add(x, alpha=a)`, `addcmul`), written fma(a, b, c) = a·b + c rounded once
+// (the kernels emulate it in float64; see assembly/optim.ts). The coefficients are computed by the optimizer
+// in float64, as PyTorch's Python code computes them, and every kernel uses them rounded to float32.
+
+/**
+ * One parameter of a fused optimizer step: `n` float32 elements, contiguous from the offset, in the parameter,
+ * its gradient and each state buffer. A target's buffers do not overlap; targets may share a gradient.
+ */
+export interface OptimTarget {
+  readonly n: number;
+  readonly param: Buf;
+  readonly paramOff: number;
+  readonly grad: Buf;
+  readonly gradOff: number;
+}
+
+/** Hyper-parameters of one Adam / AdamW group (see Backend.adamStep). */
+export interface AdamCoefficients {
+  readonly beta1: number;
+  readonly oneMinusBeta1: number;
+  readonly beta2: number;
+  readonly oneMinusBeta2: number;
+  readonly eps: number;
+  /** Adam's L2 term λ, applied to the gradient only when nonzero (0 for AdamW) */
+  readonly weightDecay: number;
+  /** AdamW's 1 − γλ, applied to the parameter first (1 for Adam) */
+  readonly paramScale: number;
+  readonly amsgrad: boolean;
+  readonly maximize: boolean;
+}
+
+export interface AdamTarget extends OptimTarget {
+  readonly expAvg: Buf;
+  readonly expAvgOff: number;
+  readonly expAvgSq: Buf;
+  readonly expAvgSqOff: number;
+  /** amsgrad only (null otherwise) */
+  readonly maxExpAvgSq: Buf | null;
+  readonly maxExpAvgSqOff: number;
+  /** −γ / (1 − β₁ᵗ) at this parameter's step t */
+  readonly negStepSize: number;
+  /** √(1 − β₂ᵗ) */
+  readonly biasCorrection2Sqrt: number;
+}
+
+/** Hyper-parameters of one SGD group (see Backend.sgdStep). */
+export interface SGDCoefficients {
+  /** μ; 0 means no momentum buffer */
+  readonly momentum: number;
+  /** 1 − τ (dampening τ) */
+  readonly oneMinusDampening: number;
+  /** λ, applied only when nonzero */
+  readonly weightDecay: number;
+  /** −γ */
+  readonly negLr: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+}
+
+export interface SGDTarget extends OptimTarget {
+  /** with momentum (null without) */
+  readonly momentumBuffer: Buf | null;
+  readonly momentumBufferOff: number;
+  /** the buffer's first step: it is set to d rather than decayed (PyTorch clones d then) */
+  readonly firstStep: boolean;
+}
+
+/** Hyper-parameters of one RMSprop group (see Backend.rmspropStep). */
+export interface RMSpropCoefficients {
+  readonly alpha: number;
+  readonly oneMinusAlpha: number;
+  readonly eps: number;
+  /** λ, applied only when nonzero */
+  readonly weightDecay: number;
+  /** μ; buffers are used only when > 0 */
+  readonly momentum: number;
+  /** −γ */
+  readonly negLr: number;
+  readonly centered: boolean;
+  readonly maximize: boolean;
+}
+
+export interface RMSpropTarget extends OptimTarget {
+  readonly squareAvg: Buf;
+  readonly squareAvgOff: number;
+  /** momentum > 0 only (null otherwise) */
+  readonly momentumBuffer: Buf | null;
+  readonly momentumBufferOff: number;
+  /** centered only (null otherwise) */
+  readonly gradAvg: Buf | null;
+  readonly gradAvgOff: number;
+}
+
 export interface MemoryStats {
   /** bytes held by live buffers (size-class rounded) */
   bytes: number;
@@ -196,4 +322,81 @@ export interface Backend {
    */
   topk(values: Buf, valuesOff: number, indices: Buf, indicesOff: number, x: Buf, xOff: number,
     rows: number, n: number, k: number, largest: boolean): void;
+
+  // ---- recurrent: one layer-direction over a whole sequence (contracts above `Recurrent`) ----
+  /**
+   * Runs the recurrence of one layer-direction over T steps, t = 0 … T−1 (T−1 … 0 when `reverse`), G = gates·H:
+   * - xProj [T, B, G]: x_t·W_ihᵀ for every step, WITHOUT biases (the kernel adds b_ih and b_hh per gate, so
+   *   GRU's b_hn can sit inside r·(W_hn·h + b_hn)); wHh [G, H]; bIh, bHh [G] or null (no bias).
+   * - h0 [B, H]; c0 [B, H] for LSTM (null otherwise).
+   * - out [T, B, H] receives h_t at index t; hN [B, H] (or null: not written) the last step's h; cN [B, H] the
+   *   last c (LSTM: required, null otherwise).
+   * - saved: recurrentSavedLength(mode, T, B, H) elements for rnnBackward, or null when no backward follows.
+   * Gate maths (PyTorch's formulas): RNN h' = act(x_t + h·W_hhᵀ + b); LSTM c' = σ(f)·c + σ(i)·tanh(g),
+   * h' = σ(o)·tanh(c'); GRU n = tanh(x_n + b_in + r·(W_hn·h + b_hn)), h' = n + z·(h − n).
+   * Outputs never alias inputs. T = 0 copies h0 (c0) to hN (cN).
+   */
+  rnnForward(
+    mode: RecurrentMode, T: number, B: number, H: number, reverse: boolean,
+    xProj: Buf, xProjOff: number,
+    wHh: Buf, wHhOff: number,
+    bIh: Buf | null, bIhOff: number,
+    bHh: Buf | null, bHhOff: number,
+    h0: Buf, h0Off: number,
+    c0: Buf | null, c0Off: number,
+    out: Buf, outOff: number,
+    hN: Buf | null, hNOff: number,
+    cN: Buf | null, cNOff: number,
+    saved: Buf | null, savedOff: number,
+  ): void;
+  /**
+   * The backward of rnnForward (same mode, sizes, reverse, wHh, h0, c0, and its out and saved), for upstream
+   * gradients dOut [T, B, H], dhN [B, H], dcN [B, H] (LSTM), each null when none flowed (zeros). Writes:
+   * - dXProj [T, B, G]: the gradient of every gate pre-activation, which is also the gradient of xProj,
+   *   of b_ih (summed over T·B) and, for RNN and LSTM, of h·W_hhᵀ + b_hh;
+   * - dHProj [T, B, G], GRU only (null otherwise): the gradient of h·W_hhᵀ + b_hh (it differs from dXProj in
+   *   the n block: r·dn instead of dn);
+   * - dh0 [B, H] and dc0 [B, H] (LSTM only), each null when not wanted (the first step's product with W_hh
+   *   is then skipped).
+   * Weight gradients are left to the caller (dW_hh = Σ_t dHProj_tᵀ·h_{t−1}, dW_ih = Σ_t dXProj_tᵀ·x_t).
+   */
+  rnnBackward(
+    mode: RecurrentMode, T: number, B: number, H: number, reverse: boolean,
+    wHh: Buf, wHhOff: number,
+    h0: Buf, h0Off: number,
+    c0: Buf | null, c0Off: number,
+    out: Buf, outOff: number,
+    saved: Buf | null, savedOff: number,
+    dOut: Buf | null, dOutOff: number,
+    dhN: Buf | null, dhNOff: number,
+    dcN: Buf | null, dcNOff: number,
+    dXProj: Buf, dXProjOff: number,
+    dHProj: Buf | null, dHProjOff: number,
+    dh0: Buf | null, dh0Off: number,
+    dc0: Buf | null, dc0Off: number,
+  ): void;
+
+  // ---- optimizers: one call per step updates every target (contracts above `OptimTarget`) ----
+  /**
+   * Adam / AdamW (PyTorch 1.13 `_single_tensor_adam` / `_adamw`), per element, g the gradient, θ the
+   * parameter, m, v, v̂ the state:
+   *   g ← −g (maximize);  θ ← θ·paramScale;  g ← fma(θ, λ, g) (λ = weightDecay ≠ 0)
+   *   m ← fma(g, 1 − β₁, m·β₁);  v ← fma((1 − β₂)·g, g, v·β₂);  v̂ ← max(v̂, v) (amsgrad, NaN-propagating)
+   *   θ ← θ + (negStepSize·m) / (√w / biasCorrection2Sqrt + ε), w = v̂ with amsgrad, else v
+   */
+  adamStep(c: AdamCoefficients, targets: readonly AdamTarget[]): void;
+  /**
+   * SGD (PyTorch 1.13 `_single_tensor_sgd`), per element:
+   *   d ← −g (maximize) else g;  d ← fma(θ, λ, d) (λ ≠ 0)
+   *   with momentum μ ≠ 0: b ← d at the first step, else fma(d, 1 − τ, b·μ);  d ← fma(b, μ, d) if nesterov else b
+   *   θ ← fma(d, −γ, θ)
+   */
+  sgdStep(c: SGDCoefficients, targets: readonly SGDTarget[]): void;
+  /**
+   * RMSprop (PyTorch 1.13 `_single_tensor_rmsprop`), per element, s square_avg, ḡ grad_avg, b momentum_buffer:
+   *   g ← −g (maximize);  g ← fma(θ, λ, g) (λ ≠ 0);  s ← fma((1 − α)·g, g, s·α)
+   *   centered: ḡ ← fma(g, 1 − α, ḡ·α);  a ← √fma(−ḡ, ḡ, s);  else a ← √s;  then a ← a + ε
+   *   momentum μ > 0: b ← b·μ + g / a;  θ ← fma(b, −γ, θ);  else θ ← θ + (−γ·g) / a
+   */
+  rmspropStep(c: RMSpropCoefficients, targets: readonly RMSpropTarget[]): void;
 }

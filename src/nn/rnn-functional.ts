@@ -1,21 +1,20 @@
 /**
- * The maths of the recurrent layers, written on the Tensor API: one step of each cell, the cells as
- * functions, and one function per layer-direction that runs a whole sequence.
+ * The maths of the recurrent layers: the cells as functions, and one function per layer-direction that runs
+ * a whole sequence. Both run on the fused recurrent op (src/ops/rnn.ts): one autograd node per cell call or
+ * per layer-direction, the recurrence inside one kernel. The same functions composed from primitive ops are
+ * in rnn-reference.ts (the test oracle).
  *
- * The layer-direction functions (`rnnTanhLayer`, `rnnReluLayer`, `lstmLayer`, `gruLayer`) are the seam a
- * fused sequence kernel replaces: each takes input [T, B, I], the initial state ([h0] or [h0, c0], each
- * [B, H]) and one layer-direction's weights, and returns output [T, B, H] and the final state. The input
- * projection of all T steps is one matrix product ([T·B, I]·W_ihᵀ); only the recurrence loops over time.
+ * The layer-direction functions (`rnnTanhLayer`, `rnnReluLayer`, `lstmLayer`, `gruLayer`) take input
+ * [T, B, I], the initial state ([h0] or [h0, c0], each [B, H]) and one layer-direction's weights, and return
+ * output [T, B, H] and the final state. Gate layouts are PyTorch's: LSTM rows of W are i, f, g, o; GRU r, z, n.
  *
- * Gate layouts are PyTorch's: LSTM rows of W are i, f, g, o; GRU rows are r, z, n.
+ * gradFn names are the ones PyTorch 1.13 shows on CPU for the same call: its cells end in tanh / relu
+ * (RNN), a product for h and a sum for c (LSTM), a sum (GRU); its layers stack the steps' outputs.
  */
-import { noGrad, recordMulti } from '../autograd/graph.js';
 import type { Tensor } from '../tensor.js';
-import { cat, stack } from '../ops/join.js';
-import { fullTensor } from '../ops/internal.js';
-import { addmm } from '../ops/linear.js';
+import { recurrentCell, recurrentLayer, type RecurrentKind } from '../ops/rnn.js';
 
-/** One layer-direction's parameters (cells use the same shape of record). Biases are both given or both null. */
+/** One layer-direction's parameters (cells use the same shape of record). */
 export interface RecurrentWeights {
   /** [G, I], G = gates · H */
   wIh: Tensor;
@@ -30,134 +29,39 @@ export interface RecurrentWeights {
 /** Runs one layer in one direction: (input [T, B, I], state [B, H] each, weights) -> (output [T, B, H], final state). */
 export type LayerFn = (input: Tensor, state: Tensor[], w: RecurrentWeights, reverse: boolean) => [Tensor, Tensor[]];
 
-// ---- multi-output views: one autograd node each, so backward assembles the pieces' gradients once ----
-// (candidates for src/ops/shape.ts as torch.unbind / torch.split; `select`/`narrow` per piece would instead
-// scatter every piece's gradient into its own full-size zero tensor, quadratic in T for a sequence.)
+// ---- cells: x [B, I], h (and c) [B, H] ----
 
-function zerosOfShape(like: Tensor): Tensor {
-  return fullTensor(like.shape, 0, 'float32', like.storage.backend);
+/** h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), act = tanh or ReLU. */
+export function rnnCell(x: Tensor, h: Tensor, w: RecurrentWeights, relu: boolean): Tensor {
+  return relu
+    ? recurrentCell('RNN_RELU', x, h, null, w, 'ReluBackward0')[0]
+    : recurrentCell('RNN_TANH', x, h, null, w, 'TanhBackward0')[0];
 }
 
-/** x[0], x[1], ... as views (PyTorch's `unbind(0)`); backward stacks their gradients. */
-export function unbindViews(x: Tensor): Tensor[] {
-  const slices = noGrad(() => Array.from({ length: x.shape[0] }, (_, i) => x.select(0, i)));
-  return recordMulti('UnbindBackward0', slices, [x], (grads) => [
-    stack(grads.map((g, i) => g ?? zerosOfShape(slices[i])), 0),
-  ]);
-}
-
-/** Consecutive slices of the given sizes along `dim` as views (PyTorch's `split`); backward concatenates. */
-export function splitViews(x: Tensor, dim: number, sizes: number[]): Tensor[] {
-  let start = 0;
-  const pieces = noGrad(() =>
-    sizes.map((n) => {
-      const piece = x.narrow(dim, start, n);
-      start += n;
-      return piece;
-    }),
-  );
-  return recordMulti('SplitWithSizesBackward0', pieces, [x], (grads) => [
-    cat(grads.map((g, i) => g ?? zerosOfShape(pieces[i])), dim),
-  ]);
-}
-
-// ---- one time step; `xp` is the input projection x·W_ihᵀ plus every bias that can be added up front ----
-
-/** h' = act(xp + h·W_hhᵀ), xp = x·W_ihᵀ + b_ih + b_hh. */
-export function rnnStep(xp: Tensor, h: Tensor, wHhT: Tensor, relu: boolean): Tensor {
-  const pre = addmm(xp, h, wHhT);
-  return relu ? pre.relu() : pre.tanh();
-}
-
-/**
- * gates = xp + h·W_hhᵀ (xp = x·W_ihᵀ + b_ih + b_hh), split into i, f, g, o;
- * c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c').
- */
-export function lstmStep(xp: Tensor, h: Tensor, c: Tensor, wHhT: Tensor): [Tensor, Tensor] {
-  const H = h.shape[1];
-  const [i, f, g, o] = splitViews(addmm(xp, h, wHhT), 1, [H, H, H, H]);
-  const cNext = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
-  const hNext = o.sigmoid().mul(cNext.tanh());
+/** gates i, f, g, o = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh; c' = σ(f)·c + σ(i)·tanh(g); h' = σ(o)·tanh(c'). */
+export function lstmCell(x: Tensor, h: Tensor, c: Tensor, w: RecurrentWeights): [Tensor, Tensor] {
+  const [hNext, cNext] = recurrentCell('LSTM', x, h, c, w, 'MulBackward0', 'AddBackward0');
   return [hNext, cNext];
 }
 
-/**
- * With xp = x·W_ihᵀ + b_ih and hp = h·W_hhᵀ + b_hh, each split into r, z, n parts:
- * r, z = σ(xp_rz + hp_rz); n = tanh(xp_n + r·hp_n); h' = (1 − z)·n + z·h, computed as n + z·(h − n).
- */
-export function gruStep(xp: Tensor, h: Tensor, wHhT: Tensor, bHh: Tensor | null): Tensor {
-  const H = h.shape[1];
-  const hp = bHh ? addmm(bHh, h, wHhT) : h.mm(wHhT);
-  const [xRz, xN] = splitViews(xp, 1, [2 * H, H]);
-  const [hRz, hN] = splitViews(hp, 1, [2 * H, H]);
-  const [r, z] = splitViews(xRz.add(hRz).sigmoid(), 1, [H, H]);
-  const n = xN.add(r.mul(hN)).tanh();
-  return n.add(z.mul(h.sub(n)));
-}
-
-// ---- cells: x [B, I], h (and c) [B, H] ----
-
-/** b_ih + b_hh, the bias of every gate pre-activation of an RNN or LSTM (null without biases). */
-function summedBias(w: RecurrentWeights): Tensor | null {
-  return w.bIh && w.bHh ? w.bIh.add(w.bHh) : null;
-}
-
-/** x·W_ihᵀ + bias for x [N, I]. */
-function project(x: Tensor, wIh: Tensor, bias: Tensor | null): Tensor {
-  return bias ? addmm(bias, x, wIh.t()) : x.mm(wIh.t());
-}
-
-export function rnnCell(x: Tensor, h: Tensor, w: RecurrentWeights, relu: boolean): Tensor {
-  return rnnStep(project(x, w.wIh, summedBias(w)), h, w.wHh.t(), relu);
-}
-
-export function lstmCell(x: Tensor, h: Tensor, c: Tensor, w: RecurrentWeights): [Tensor, Tensor] {
-  return lstmStep(project(x, w.wIh, summedBias(w)), h, c, w.wHh.t());
-}
-
+/** r, z = σ(W_i{r,z}·x + b_i{r,z} + W_h{r,z}·h + b_h{r,z}); n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)); h' = n + z·(h − n). */
 export function gruCell(x: Tensor, h: Tensor, w: RecurrentWeights): Tensor {
-  return gruStep(project(x, w.wIh, w.bIh), h, w.wHh.t(), w.bHh);
+  return recurrentCell('GRU', x, h, null, w, 'AddBackward0')[0];
 }
 
-// ---- layer-directions: the seam ----
+// ---- layer-directions ----
 
-/** The input projections of all T steps in one product, as T views [B, G]. */
-function projectSequence(input: Tensor, wIh: Tensor, bias: Tensor | null): Tensor[] {
-  const [T, B, I] = input.shape;
-  const G = wIh.shape[0];
-  return unbindViews(project(input.reshape(T * B, I), wIh, bias).view(T, B, G));
+function layer(kind: RecurrentKind): LayerFn {
+  return (input, state, w, reverse) => {
+    const [out, ...last] = recurrentLayer(kind, input, state[0], state[1] ?? null, w, reverse, 'StackBackward0');
+    return [out, last];
+  };
 }
 
-/** Runs `step` over time (backwards when `reverse`), stacking each step's h in time order. */
-function scan(steps: Tensor[], state: Tensor[], reverse: boolean, step: (xp: Tensor, state: Tensor[]) => Tensor[]): [Tensor, Tensor[]] {
-  const T = steps.length;
-  const hs = new Array<Tensor>(T);
-  for (let k = 0; k < T; k++) {
-    const t = reverse ? T - 1 - k : k;
-    state = step(steps[t], state);
-    hs[t] = state[0];
-  }
-  return [stack(hs, 0), state];
-}
+export const rnnTanhLayer: LayerFn = layer('RNN_TANH');
 
-function rnnLayer(input: Tensor, state: Tensor[], w: RecurrentWeights, reverse: boolean, relu: boolean): [Tensor, Tensor[]] {
-  const wHhT = w.wHh.t();
-  const steps = projectSequence(input, w.wIh, summedBias(w));
-  return scan(steps, state, reverse, (xp, [h]) => [rnnStep(xp, h, wHhT, relu)]);
-}
+export const rnnReluLayer: LayerFn = layer('RNN_RELU');
 
-export const rnnTanhLayer: LayerFn = (input, state, w, reverse) => rnnLayer(input, state, w, reverse, false);
+export const lstmLayer: LayerFn = layer('LSTM');
 
-export const rnnReluLayer: LayerFn = (input, state, w, reverse) => rnnLayer(input, state, w, reverse, true);
-
-export const lstmLayer: LayerFn = (input, state, w, reverse) => {
-  const wHhT = w.wHh.t();
-  const steps = projectSequence(input, w.wIh, summedBias(w));
-  return scan(steps, state, reverse, (xp, [h, c]) => lstmStep(xp, h, c, wHhT));
-};
-
-export const gruLayer: LayerFn = (input, state, w, reverse) => {
-  const wHhT = w.wHh.t();
-  const steps = projectSequence(input, w.wIh, w.bIh);
-  return scan(steps, state, reverse, (xp, [h]) => [gruStep(xp, h, wHhT, w.bHh)]);
-};
+export const gruLayer: LayerFn = layer('GRU');

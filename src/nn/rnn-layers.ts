@@ -7,7 +7,7 @@
  *
  * Parameters, per layer l and direction (suffix `_reverse` for the backward one), in PyTorch's order:
  * weight_ih_l{l} [G·H, I_l], weight_hh_l{l} [G·H, H], bias_ih_l{l} [G·H], bias_hh_l{l} [G·H]; G = 1, 4 or 3.
- * The sequence maths lives in rnn-functional.ts, one call per layer-direction.
+ * The sequence maths lives in rnn-functional.ts: one fused op per layer-direction.
  */
 import { Module, Parameter } from './module.js';
 import type { Tensor } from '../tensor.js';
@@ -17,8 +17,9 @@ import { fullTensor } from '../ops/internal.js';
 import { cat, stack } from '../ops/join.js';
 import { shapeStr } from '../shape.js';
 import { resetRecurrentParameters } from './rnn-cells.js';
+import { unbind } from '../ops/shape.js';
 import {
-  gruLayer, lstmLayer, rnnReluLayer, rnnTanhLayer, unbindViews, type LayerFn, type RecurrentWeights,
+  gruLayer, lstmLayer, rnnReluLayer, rnnTanhLayer, type LayerFn, type RecurrentWeights,
 } from './rnn-functional.js';
 import {
   checkShape, checkTensorArg, describe, layerConfig, layerRepr, type LayerConfig, type Nonlinearity,
@@ -122,7 +123,7 @@ export abstract class RNNBase extends Module {
       return batched ? s : s.unsqueeze(1);
     });
 
-    const initial = states.map((s) => unbindViews(s));
+    const initial = states.map((s) => unbind(s, 0));
     const finals: Tensor[][] = states.map(() => []);
     const layerFn = LAYER_FNS[this.mode];
     let layerInput = x;

@@ -1,9 +1,11 @@
 /** Adam, and the machinery it shares with AdamW (adamw.ts), which differs only in how weight decay applies. */
+import type { AdamCoefficients, AdamTarget } from '../backend/types.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type Params, type Update } from './optimizer.js';
 import { betas, bool, checkOptionKeys, nonNegative, optionsFrom, type Where } from './options.js';
 import { checkStateKeys, readOptionalTensor, readStep, readTensor } from './state.js';
-import { addcdiv_, addcmul_, f32, maximum_, zerosLikeState } from './tensor-ops.js';
+import { zerosLikeState } from './tensor-ops.js';
+import { FusedStep } from './fused.js';
 
 export interface AdamOptions {
   lr?: number;
@@ -40,8 +42,9 @@ export interface AdamState {
 const OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'] as const;
 
 /**
- * One Adam / AdamW step for one parameter (PyTorch 1.13 `_single_tensor_adam` / `_single_tensor_adamw`, in
- * their order of float32 operations), with learning rate γ, betas β₁ β₂, weight decay λ, step count t:
+ * One Adam / AdamW step over `params` (PyTorch 1.13 `_single_tensor_adam` / `_single_tensor_adamw`, in their
+ * order of float32 operations), with learning rate γ, betas β₁ β₂, weight decay λ, each parameter's step
+ * count t; one fused kernel call (Backend.adamStep) per backend updates every parameter and its state:
  *
  *   t ← t + 1
  *   g ← −∇ if maximize else ∇
@@ -52,25 +55,44 @@ const OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'] as 
  *   v_max ← max(v_max, v)                (amsgrad; v_max replaces v below)
  *   denom ← √v / √(1 − β₂ᵗ) + ε
  *   θ ← θ − (γ / (1 − β₁ᵗ))·m / denom
+ *
+ * reference.ts `adamUpdate` is the same maths composed of tensor ops.
  */
-export function adamUpdate(param: Tensor, grad: Tensor, state: AdamState, h: AdamHyper): void {
-  let g = h.maximize ? grad.neg() : grad;
-  state.step += 1;
-  if (h.decoupledWeightDecay) {
-    const keep = 1 - h.lr * h.weightDecay;
-    if (keep !== 1) param.mul_(f32(keep));
-  } else if (h.weightDecay !== 0) {
-    g = g.add(param, { alpha: f32(h.weightDecay) });
-  }
-  state.exp_avg.mul_(f32(h.beta1)).add_(g, { alpha: f32(1 - h.beta1) });
-  addcmul_(state.exp_avg_sq.mul_(f32(h.beta2)), g, g, 1 - h.beta2);
-  const biasCorrection1 = 1 - h.beta1 ** state.step;
-  const biasCorrection2 = 1 - h.beta2 ** state.step;
-  const stepSize = h.lr / biasCorrection1;
-  let second = state.exp_avg_sq;
-  if (h.amsgrad) second = maximum_(state.max_exp_avg_sq!, state.exp_avg_sq);
-  const denom = second.sqrt().div_(f32(Math.sqrt(biasCorrection2))).add_(f32(h.eps));
-  addcdiv_(param, state.exp_avg, denom, -stepSize);
+export function adamStep(params: readonly Tensor[], grads: readonly Tensor[], states: readonly AdamState[], h: AdamHyper): void {
+  const fused = new FusedStep<AdamTarget>(h.decoupledWeightDecay ? 'AdamW.step' : 'Adam.step');
+  params.forEach((param, i) => {
+    const s = states[i];
+    fused.check(param, 'grad', grads[i]);
+    fused.check(param, 'exp_avg', s.exp_avg);
+    fused.check(param, 'exp_avg_sq', s.exp_avg_sq);
+    if (h.amsgrad) fused.check(param, 'max_exp_avg_sq', s.max_exp_avg_sq);
+  });
+  params.forEach((param, i) => {
+    const state = states[i];
+    state.step += 1;
+    const p = fused.update(param);
+    const g = fused.read(grads[i]);
+    const m = fused.update(state.exp_avg);
+    const v = fused.update(state.exp_avg_sq);
+    const vmax = h.amsgrad ? fused.update(state.max_exp_avg_sq!) : null;
+    fused.add(param.storage.backend, {
+      n: param.numel(),
+      param: fused.buf(p), paramOff: p.offset,
+      grad: fused.buf(g), gradOff: g.offset,
+      expAvg: fused.buf(m), expAvgOff: m.offset,
+      expAvgSq: fused.buf(v), expAvgSqOff: v.offset,
+      maxExpAvgSq: vmax === null ? null : fused.buf(vmax), maxExpAvgSqOff: vmax === null ? 0 : vmax.offset,
+      negStepSize: -(h.lr / (1 - h.beta1 ** state.step)),
+      biasCorrection2Sqrt: Math.sqrt(1 - h.beta2 ** state.step),
+    });
+  });
+  const c: AdamCoefficients = {
+    beta1: h.beta1, oneMinusBeta1: 1 - h.beta1, beta2: h.beta2, oneMinusBeta2: 1 - h.beta2, eps: h.eps,
+    weightDecay: h.decoupledWeightDecay ? 0 : h.weightDecay,
+    paramScale: h.decoupledWeightDecay ? 1 - h.lr * h.weightDecay : 1,
+    amsgrad: h.amsgrad, maximize: h.maximize,
+  };
+  fused.run((backend, targets) => backend.adamStep(c, targets));
 }
 
 /** Adam and AdamW: one class body, two update rules for weight decay. */
@@ -102,7 +124,7 @@ export abstract class AdamFamily extends Optimizer<AdamGroupOptions, AdamState> 
       lr: group.lr, beta1: group.betas[0], beta2: group.betas[1], eps: group.eps, weightDecay: group.weightDecay,
       amsgrad: group.amsgrad, maximize: group.maximize, decoupledWeightDecay: this.decoupled,
     };
-    return (param, grad, state) => adamUpdate(param, grad, state, h);
+    return (params, grads, states) => adamStep(params, grads, states, h);
   }
 
   protected readState(raw: unknown, param: Tensor, _group: ParamGroup<AdamGroupOptions>, where: Where): AdamState {

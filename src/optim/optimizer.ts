@@ -1,8 +1,8 @@
 /**
  * Optimizer: parameter groups, per-parameter state, and the step loop every algorithm shares. Subclasses
  * supply the hyper-parameter checks, the state layout and an update function; the maths of each algorithm
- * lives in that update function (sgd.ts, adam.ts, rmsprop.ts), which is the one place a fused kernel
- * replaces.
+ * lives in that update function (sgdStep, adamStep, rmspropStep), which runs one fused kernel call over all
+ * the parameters of a group (reference.ts keeps the same maths composed of tensor ops, as a test oracle).
  *
  * Lifetime: the optimizer keeps its parameters and their state persistent (exempt from the step clock, see
  * storage.ts). Every other tensor a step allocates is freed when the step returns.
@@ -23,8 +23,11 @@ export type ParamGroupSpec<H> = Partial<H> & { params: Iterable<Tensor> | Tensor
 
 export type Params<H> = Iterable<Tensor> | Iterable<ParamGroupSpec<H>>;
 
-/** Updates one parameter in place from its gradient and state (state tensors are updated in place too). */
-export type Update<S> = (param: Tensor, grad: Tensor, state: S) => void;
+/**
+ * Updates parameters in place from their gradients and state (state tensors are updated in place too);
+ * `params[i]` goes with `grads[i]` and `states[i]`.
+ */
+export type Update<S> = (params: readonly Tensor[], grads: readonly Tensor[], states: readonly S[]) => void;
 
 /** Keys PyTorch keeps in param_groups that only pick an implementation; loading ignores them. */
 const IMPLEMENTATION_KEYS = new Set(['foreach', 'capturable', 'differentiable', 'fused']);
@@ -92,14 +95,19 @@ export abstract class Optimizer<H extends { lr: number }, S extends object> {
     noGrad(() => freeingTemporaries(() => {
       this.paramGroups.forEach((group, i) => {
         this.checkGroup(group, `${this.name}: parameter group ${i}`);
-        const update = this.updater(group);
+        const params: Tensor[] = [];
+        const grads: Tensor[] = [];
+        const states: S[] = [];
         for (const param of group.params) {
           const grad = param.grad;
           if (grad === null) continue;
           const state = this.prepareState(param, this.state.get(param), group);
           this.state.set(param, state);
-          update(param, grad, state);
+          params.push(param);
+          grads.push(grad);
+          states.push(state);
         }
+        if (params.length > 0) this.updater(group)(params, grads, states);
       });
     }));
     return loss;

@@ -1,9 +1,11 @@
 /** RMSprop, optionally centered and with momentum. */
+import type { RMSpropCoefficients, RMSpropTarget } from '../backend/types.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type Params, type Update } from './optimizer.js';
 import { bool, checkOptionKeys, nonNegative, optionsFrom, type Where } from './options.js';
 import { checkStateKeys, readOptionalTensor, readStep, readTensor } from './state.js';
-import { addcdiv_, addcmul, addcmul_, f32, zerosLikeState } from './tensor-ops.js';
+import { zerosLikeState } from './tensor-ops.js';
+import { FusedStep } from './fused.js';
 
 export interface RMSpropOptions {
   lr?: number;
@@ -30,8 +32,9 @@ export interface RMSpropState {
 const OPTIONS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'] as const;
 
 /**
- * One RMSprop step for one parameter (PyTorch 1.13 `_single_tensor_rmsprop`, in its order of float32
- * operations), with learning rate γ, smoothing α, momentum μ, weight decay λ:
+ * One RMSprop step over `params` (PyTorch 1.13 `_single_tensor_rmsprop`, in its order of float32
+ * operations), with learning rate γ, smoothing α, momentum μ, weight decay λ; one fused kernel call
+ * (Backend.rmspropStep) per backend updates every parameter and its state:
  *
  *   t ← t + 1
  *   g ← −∇ if maximize else ∇
@@ -41,28 +44,41 @@ const OPTIONS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'm
  *   avg ← √(v − ḡ²) if centered else √v;  avg ← avg + ε
  *   b ← μ·b + g / avg;  θ ← θ − γ·b   (μ > 0)
  *   θ ← θ − γ·g / avg                 (μ = 0)
+ *
+ * reference.ts `rmspropUpdate` is the same maths composed of tensor ops.
  */
-export function rmspropUpdate(param: Tensor, grad: Tensor, state: RMSpropState, h: RMSpropHyper): void {
-  state.step += 1;
-  let g = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) g = g.add(param, { alpha: f32(h.weightDecay) });
-  addcmul_(state.square_avg.mul_(f32(h.alpha)), g, g, 1 - h.alpha);
-  let avg: Tensor;
-  if (h.centered) {
-    const gradAvg = state.grad_avg!;
-    gradAvg.mul_(f32(h.alpha)).add_(g, { alpha: f32(1 - h.alpha) });
-    avg = addcmul(state.square_avg, gradAvg, gradAvg, -1).sqrt();
-  } else {
-    avg = state.square_avg.sqrt();
-  }
-  avg.add_(f32(h.eps));
-  if (h.momentum > 0) {
-    const buf = state.momentum_buffer!;
-    addcdiv_(buf.mul_(f32(h.momentum)), g, avg);
-    param.add_(buf, { alpha: f32(-h.lr) });
-  } else {
-    addcdiv_(param, g, avg, -h.lr);
-  }
+export function rmspropStep(params: readonly Tensor[], grads: readonly Tensor[], states: readonly RMSpropState[], h: RMSpropHyper): void {
+  const fused = new FusedStep<RMSpropTarget>('RMSprop.step');
+  const momentum = h.momentum > 0;
+  params.forEach((param, i) => {
+    const s = states[i];
+    fused.check(param, 'grad', grads[i]);
+    fused.check(param, 'square_avg', s.square_avg);
+    if (momentum) fused.check(param, 'momentum_buffer', s.momentum_buffer);
+    if (h.centered) fused.check(param, 'grad_avg', s.grad_avg);
+  });
+  params.forEach((param, i) => {
+    const state = states[i];
+    state.step += 1;
+    const p = fused.update(param);
+    const g = fused.read(grads[i]);
+    const sq = fused.update(state.square_avg);
+    const b = momentum ? fused.update(state.momentum_buffer!) : null;
+    const ga = h.centered ? fused.update(state.grad_avg!) : null;
+    fused.add(param.storage.backend, {
+      n: param.numel(),
+      param: fused.buf(p), paramOff: p.offset,
+      grad: fused.buf(g), gradOff: g.offset,
+      squareAvg: fused.buf(sq), squareAvgOff: sq.offset,
+      momentumBuffer: b === null ? null : fused.buf(b), momentumBufferOff: b === null ? 0 : b.offset,
+      gradAvg: ga === null ? null : fused.buf(ga), gradAvgOff: ga === null ? 0 : ga.offset,
+    });
+  });
+  const c: RMSpropCoefficients = {
+    alpha: h.alpha, oneMinusAlpha: 1 - h.alpha, eps: h.eps, weightDecay: h.weightDecay, momentum: h.momentum,
+    negLr: -h.lr, centered: h.centered, maximize: h.maximize,
+  };
+  fused.run((backend, targets) => backend.rmspropStep(c, targets));
 }
 
 export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
@@ -92,7 +108,7 @@ export class RMSprop extends Optimizer<RMSpropHyper, RMSpropState> {
       lr: group.lr, alpha: group.alpha, eps: group.eps, weightDecay: group.weightDecay,
       momentum: group.momentum, centered: group.centered, maximize: group.maximize,
     };
-    return (param, grad, state) => rmspropUpdate(param, grad, state, h);
+    return (params, grads, states) => rmspropStep(params, grads, states, h);
   }
 
   protected readState(raw: unknown, param: Tensor, _group: ParamGroup<RMSpropHyper>, where: Where): RMSpropState {

@@ -1,9 +1,11 @@
 /** Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay. */
+import type { SGDCoefficients, SGDTarget } from '../backend/types.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type Params, type Update } from './optimizer.js';
 import { bool, checkOptionKeys, finite, nonNegative, optionsFrom, type Where } from './options.js';
 import { checkStateKeys, readOptionalTensor } from './state.js';
-import { cloneState, f32 } from './tensor-ops.js';
+import { zerosLikeState } from './tensor-ops.js';
+import { FusedStep } from './fused.js';
 
 export interface SGDOptions {
   /** required: in the options, positionally, or in every parameter group */
@@ -25,29 +27,49 @@ export interface SGDState {
 const OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
 
 /**
- * One SGD step for one parameter (PyTorch 1.13 `_single_tensor_sgd`, in its order of float32 operations),
- * with learning rate γ, momentum μ, dampening τ, weight decay λ:
+ * One SGD step over `params` (PyTorch 1.13 `_single_tensor_sgd`, in its order of float32 operations), with
+ * learning rate γ, momentum μ, dampening τ, weight decay λ; one fused kernel call (Backend.sgdStep) per
+ * backend updates every parameter and its momentum buffer:
  *
  *   g ← −∇ if maximize else ∇
  *   g ← g + λ·θ                               (λ ≠ 0)
  *   b ← g at the first step, else μ·b + (1 − τ)·g      (μ ≠ 0)
  *   g ← g + μ·b if nesterov else b            (μ ≠ 0)
  *   θ ← θ − γ·g
+ *
+ * reference.ts `sgdUpdate` is the same maths composed of tensor ops.
  */
-export function sgdUpdate(param: Tensor, grad: Tensor, state: SGDState, h: SGDHyper): void {
-  let d = h.maximize ? grad.neg() : grad;
-  if (h.weightDecay !== 0) d = d.add(param, { alpha: f32(h.weightDecay) });
-  if (h.momentum !== 0) {
-    let buf = state.momentum_buffer;
-    if (buf === null) {
-      buf = cloneState(d);
-      state.momentum_buffer = buf;
-    } else {
-      buf.mul_(f32(h.momentum)).add_(d, { alpha: f32(1 - h.dampening) });
+export function sgdStep(params: readonly Tensor[], grads: readonly Tensor[], states: readonly SGDState[], h: SGDHyper): void {
+  const fused = new FusedStep<SGDTarget>('SGD.step');
+  params.forEach((param, i) => {
+    fused.check(param, 'grad', grads[i]);
+    if (h.momentum !== 0) fused.check(param, 'momentum_buffer', states[i].momentum_buffer);
+  });
+  params.forEach((param, i) => {
+    const state = states[i];
+    const p = fused.update(param);
+    const g = fused.read(grads[i]);
+    let b: Tensor | null = null;
+    let firstStep = false;
+    if (h.momentum !== 0) {
+      // at the buffer's first step the kernel sets it to the step's direction (PyTorch clones that)
+      firstStep = state.momentum_buffer === null;
+      state.momentum_buffer ??= zerosLikeState(param);
+      b = fused.update(state.momentum_buffer);
     }
-    d = h.nesterov ? d.add(buf, { alpha: f32(h.momentum) }) : buf;
-  }
-  param.add_(d, { alpha: f32(-h.lr) });
+    fused.add(param.storage.backend, {
+      n: param.numel(),
+      param: fused.buf(p), paramOff: p.offset,
+      grad: fused.buf(g), gradOff: g.offset,
+      momentumBuffer: b === null ? null : fused.buf(b), momentumBufferOff: b === null ? 0 : b.offset,
+      firstStep,
+    });
+  });
+  const c: SGDCoefficients = {
+    momentum: h.momentum, oneMinusDampening: 1 - h.dampening, weightDecay: h.weightDecay, negLr: -h.lr,
+    nesterov: h.nesterov, maximize: h.maximize,
+  };
+  fused.run((backend, targets) => backend.sgdStep(c, targets));
 }
 
 export class SGD extends Optimizer<SGDHyper, SGDState> {
@@ -73,7 +95,7 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
       lr: group.lr, momentum: group.momentum, dampening: group.dampening,
       weightDecay: group.weightDecay, nesterov: group.nesterov, maximize: group.maximize,
     };
-    return (param, grad, state) => sgdUpdate(param, grad, state, h);
+    return (params, grads, states) => sgdStep(params, grads, states, h);
   }
 
   protected readState(raw: unknown, param: Tensor, _group: ParamGroup<SGDHyper>, where: Where): SGDState {

@@ -1,10 +1,13 @@
 /**
- * The few fused PyTorch ops the optimizers use, composed from public Tensor methods so that each rounds its
- * float32 intermediates in the order PyTorch 1.13's CPU kernels do (measured against torch 1.13):
- * addcdiv_ is `self + ((value·t1) / t2)` with every step rounded; addcmul_ rounds `value·t1` and then
- * fuses the rest; scalar operands reach the kernels already rounded to float32.
+ * The few fused PyTorch ops the composed optimizer references (reference.ts) use, built from public Tensor
+ * methods in the order of PyTorch 1.13's CPU kernels (measured against torch 1.13): addcdiv_ is
+ * `self + ((value·t1) / t2)` with every step rounded; PyTorch's addcmul_ rounds `value·t1` and then fuses
+ * `· t2 + self` into one rounding (as does `add(x, alpha=)`), which these compositions round twice; scalar
+ * operands reach the kernels already rounded to float32. The fused steps (Backend.adamStep & co.) round
+ * exactly as PyTorch.
  *
- * All of these run under noGrad on tensors autograd does not track, inside Optimizer.step.
+ * All of these run under noGrad on tensors autograd does not track. zerosLikeState and cloneState make the
+ * optimizers' persistent state.
  */
 import type { Tensor } from '../tensor.js';
 

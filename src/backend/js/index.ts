@@ -9,7 +9,9 @@ import { binary, where } from './binary.js';
 import { gemm } from './gemm.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { cast, copy, fill, truncToInt32 } from './layout.js';
+import { adamStep, rmspropStep, sgdStep } from './optim.js';
 import { reduce, softmax } from './reduce.js';
+import { rnnBackward, rnnForward } from './rnn.js';
 import { topk } from './topk.js';
 import { unary } from './unary.js';
 
@@ -45,6 +47,15 @@ export function createJsBackend(): Backend {
     indexSelect,
     indexAdd,
     topk,
+
+    // ---- recurrent ----
+    rnnForward,
+    rnnBackward,
+
+    // ---- optimizers ----
+    adamStep,
+    sgdStep,
+    rmspropStep,
   };
 }
 

@@ -7,10 +7,11 @@
  * nothing on the JS heap. Views are re-created after the memory grows (growth detaches them).
  */
 import type {
-  Backend, BackendName, BinaryOp, Buf, DType, MemoryStats, ReduceOp, UnaryOp,
+  Backend, BackendName, BinaryOp, Buf, DType, MemoryStats, RecurrentMode, ReduceOp, UnaryOp,
 } from '../types.js';
 import { SizeClassAllocator } from './allocator.js';
 import { instantiateKernels, type KernelExports, type WasmVariant } from './module.js';
+import { createOptimSteps } from './optim.js';
 
 /** Shape/stride slots in the meta area hold this many entries (assembly/strided.ts MAX_RANK). */
 const MAX_RANK = 64;
@@ -38,6 +39,11 @@ function addr(buf: Buf, off: number): number {
   return (buf as WasmBuf).ptr + off * 4;
 }
 
+/** Byte address of element `off` of `buf`, or 0 for an absent buffer (the recurrent kernels' "none"). */
+function addrOrNone(buf: Buf | null, off: number): number {
+  return buf === null ? 0 : (buf as WasmBuf).ptr + off * 4;
+}
+
 export function createWasmBackend(variant: WasmVariant): Backend {
   const k: KernelExports = instantiateKernels(variant);
   const memory = k.memory;
@@ -51,6 +57,19 @@ export function createWasmBackend(variant: WasmVariant): Backend {
   const meta = allocator.alloc(k.metaBytes(), 'the kernel meta area', false).ptr;
   const metaIndex = meta >>> 2;
   let gemmScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
+  let recurrentScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
+
+  /** The recurrent kernels' scratch (the backend's own, like gemm's): reused, grown on demand, untracked. */
+  const recurrentScratchFor = (mode: RecurrentMode, B: number, H: number): number => {
+    const need = k.rnnScratchBytes(mode, B, H);
+    if (need > recurrentScratch.bytes) {
+      if (recurrentScratch.sizeClass >= 0) allocator.free(recurrentScratch.ptr, recurrentScratch.sizeClass, false);
+      recurrentScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
+      const block = allocator.alloc(need, `recurrent scratch (B=${B}, H=${H})`, false);
+      recurrentScratch = { ...block, bytes: need };
+    }
+    return recurrentScratch.ptr;
+  };
 
   /** Writes `values` into meta slot `slot`. */
   const writeSlot = (slot: number, values: readonly number[]): void => {
@@ -203,5 +222,29 @@ export function createWasmBackend(variant: WasmVariant): Backend {
     topk(values, valuesOff, indices, indicesOff, x, xOff, rows, n, kk, largest): void {
       k.topk(addr(values, valuesOff), addr(indices, indicesOff), addr(x, xOff), rows, n, kk, largest ? 1 : 0);
     },
+
+    // ---- recurrent ----
+    rnnForward(mode, T, B, H, reverse, xProj, xProjOff, wHh, wHhOff, bIh, bIhOff, bHh, bHhOff,
+      h0, h0Off, c0, c0Off, out, outOff, hN, hNOff, cN, cNOff, saved, savedOff): void {
+      if (B === 0 || H === 0) return;
+      const scratch = recurrentScratchFor(mode, B, H);
+      k.rnnForward(mode, T, B, H, reverse ? 1 : 0,
+        addr(xProj, xProjOff), addr(wHh, wHhOff), addrOrNone(bIh, bIhOff), addrOrNone(bHh, bHhOff),
+        addr(h0, h0Off), addrOrNone(c0, c0Off),
+        addr(out, outOff), addrOrNone(hN, hNOff), addrOrNone(cN, cNOff), addrOrNone(saved, savedOff), scratch);
+    },
+
+    rnnBackward(mode, T, B, H, reverse, wHh, wHhOff, h0, h0Off, c0, c0Off, out, outOff, saved, savedOff,
+      dOut, dOutOff, dhN, dhNOff, dcN, dcNOff, dXProj, dXProjOff, dHProj, dHProjOff, dh0, dh0Off, dc0, dc0Off): void {
+      if (B === 0 || H === 0) return;
+      const scratch = recurrentScratchFor(mode, B, H);
+      k.rnnBackward(mode, T, B, H, reverse ? 1 : 0,
+        addr(wHh, wHhOff), addr(h0, h0Off), addrOrNone(c0, c0Off), addr(out, outOff), addrOrNone(saved, savedOff),
+        addrOrNone(dOut, dOutOff), addrOrNone(dhN, dhNOff), addrOrNone(dcN, dcNOff),
+        addr(dXProj, dXProjOff), addrOrNone(dHProj, dHProjOff), addrOrNone(dh0, dh0Off), addrOrNone(dc0, dc0Off), scratch);
+    },
+
+    // ---- optimizers (src/backend/wasm/optim.ts) ----
+    ...createOptimSteps(k, meta, addr),
   };
 }
