@@ -13,7 +13,7 @@ import type { TensorOrScalar } from './tensor.js';
 
 export type { DType, BackendName } from './backend/types.js';
 export { backend, setBackend, ready } from './runtime.js';
-export { noGrad, enableGrad } from './autograd/graph.js';
+import { noGrad as noGradRaw, enableGrad as enableGradRaw } from './autograd/graph.js';
 export {
   tensor, LongTensor, zeros, ones, full, empty, eye, arange, rand, randn, randint, randperm,
   zerosLike, onesLike, manualSeed, type CreateOptions,
@@ -39,8 +39,30 @@ export function memory(): { tensors: number; bytes: number; peakBytes: number } 
 
 /** Pairs the rows of two tensors (Python's `zip(a, b)` over tensors). */
 export function* zip(a: TensorClass, b: TensorClass): IterableIterator<[TensorClass, TensorClass]> {
+  input(a, 'zip');
+  input(b, 'zip');
   const n = Math.min(a.shape[0] ?? 0, b.shape[0] ?? 0);
   for (let i = 0; i < n; i++) yield [a.get(i), b.get(i)];
+}
+
+/** Runs `fn` with gradient recording off, like `with torch.no_grad():`. */
+export function noGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`noGrad: expected a function to run without recording gradients, got ${fn === null ? 'null' : typeof fn}`);
+  return noGradRaw(fn);
+}
+
+/** Runs `fn` with gradient recording on (inside a noGrad block). */
+export function enableGrad<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`enableGrad: expected a function to run with gradients recorded, got ${fn === null ? 'null' : typeof fn}`);
+  return enableGradRaw(fn);
+}
+
+/** Function forms take their input positionally, so a non-Tensor there must fail here, not inside the op. */
+function input(x: unknown, op: string): TensorClass {
+  if (!(x instanceof TensorClass)) {
+    throw new Error(`${op}: input must be a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`);
+  }
+  return x;
 }
 
 // function forms of the tensor methods
@@ -70,28 +92,30 @@ export const le = (a: TensorClass, b: TensorOrScalar) => ew.compare('le', a, b);
 export const matmul = (a: TensorClass, b: TensorClass) => mmOps.matmul(a, b);
 export const mm = (a: TensorClass, b: TensorClass) => mmOps.mm(a, b);
 export const bmm = (a: TensorClass, b: TensorClass) => mmOps.bmm(a, b);
-export const sum = (x: TensorClass, dim?: number | number[], keepdim = false) => red.sum(x, dim, keepdim);
-export const mean = (x: TensorClass, dim?: number | number[], keepdim = false) => red.mean(x, dim, keepdim);
-export const argmax = (x: TensorClass, dim?: number, keepdim = false) => red.argExtreme(x, dim, keepdim, 'argmax');
-export const argmin = (x: TensorClass, dim?: number, keepdim = false) => red.argExtreme(x, dim, keepdim, 'argmin');
-export const softmax = (x: TensorClass, dim: number) => sm.softmax(x, dim);
-export const logSoftmax = (x: TensorClass, dim: number) => sm.logSoftmax(x, dim);
-export const topk = (x: TensorClass, k: number, dim = -1, largest = true, sorted = true) => ix.topk(x, k, dim, largest, sorted);
-export const gather = (x: TensorClass, dim: number, index: TensorClass) => ix.gather(x, dim, index);
-export const indexSelect = (x: TensorClass, dim: number, index: TensorClass) => ix.indexSelect(x, dim, index);
-export const transpose = (x: TensorClass, d0: number, d1: number) => sh.transpose(x, d0, d1);
-export const reshape = (x: TensorClass, ...shape: number[] | [number[]]) => sh.reshape(x, shape);
-export const flatten = (x: TensorClass, start = 0, end = -1) => sh.flatten(x, start, end);
-export const squeeze = (x: TensorClass, dim?: number) => sh.squeeze(x, dim);
-export const unsqueeze = (x: TensorClass, dim: number) => sh.unsqueeze(x, dim);
-export const clone = (x: TensorClass) => sh.clone(x);
-export const unbind = (x: TensorClass, dim = 0) => sh.unbind(x, dim);
-export const split = (x: TensorClass, sizes: number | number[], dim = 0) => sh.split(x, sizes, dim);
-export const chunk = (x: TensorClass, chunks: number, dim = 0) => sh.chunk(x, chunks, dim);
+export const sum = (x: TensorClass, dim?: number | number[], keepdim = false) => red.sum(input(x, 'sum'), dim, keepdim);
+export const mean = (x: TensorClass, dim?: number | number[], keepdim = false) => red.mean(input(x, 'mean'), dim, keepdim);
+export const argmax = (x: TensorClass, dim?: number, keepdim = false) => red.argExtreme(input(x, 'argmax'), dim, keepdim, 'argmax');
+export const argmin = (x: TensorClass, dim?: number, keepdim = false) => red.argExtreme(input(x, 'argmin'), dim, keepdim, 'argmin');
+export const softmax = (x: TensorClass, dim: number) => sm.softmax(input(x, 'softmax'), dim);
+export const logSoftmax = (x: TensorClass, dim: number) => sm.logSoftmax(input(x, 'logSoftmax'), dim);
+export const topk = (x: TensorClass, k: number, dim = -1, largest = true, sorted = true) => ix.topk(input(x, 'topk'), k, dim, largest, sorted);
+export const gather = (x: TensorClass, dim: number, index: TensorClass) => ix.gather(input(x, 'gather'), dim, index);
+export const indexSelect = (x: TensorClass, dim: number, index: TensorClass) => ix.indexSelect(input(x, 'indexSelect'), dim, index);
+export const transpose = (x: TensorClass, d0: number, d1: number) => sh.transpose(input(x, 'transpose'), d0, d1);
+export const reshape = (x: TensorClass, ...shape: number[] | [number[]]) => sh.reshape(input(x, 'reshape'), shape);
+export const flatten = (x: TensorClass, start = 0, end = -1) => sh.flatten(input(x, 'flatten'), start, end);
+export const squeeze = (x: TensorClass, dim?: number) => sh.squeeze(input(x, 'squeeze'), dim);
+export const unsqueeze = (x: TensorClass, dim: number) => sh.unsqueeze(input(x, 'unsqueeze'), dim);
+export const clone = (x: TensorClass) => sh.clone(input(x, 'clone'));
+export const unbind = (x: TensorClass, dim = 0) => sh.unbind(input(x, 'unbind'), dim);
+export const split = (x: TensorClass, sizes: number | number[], dim = 0) => sh.split(input(x, 'split'), sizes, dim);
+export const chunk = (x: TensorClass, chunks: number, dim = 0) => sh.chunk(input(x, 'chunk'), chunks, dim);
 export function max(x: TensorClass, dim?: number | TensorClass, keepdim = false) {
+  input(x, 'max');
   return dim === undefined ? x.max() : typeof dim === 'number' ? x.max(dim, keepdim) : x.max(dim);
 }
 export function min(x: TensorClass, dim?: number | TensorClass, keepdim = false) {
+  input(x, 'min');
   return dim === undefined ? x.min() : typeof dim === 'number' ? x.min(dim, keepdim) : x.min(dim);
 }
 

@@ -8,7 +8,7 @@ import { Node, noGrad } from './autograd/graph.js';
 import { runBackward, type BackwardOptions } from './autograd/backward.js';
 import { numelOf, normDim, shapeStr, contiguousStrides } from './shape.js';
 import { formatTensor } from './format.js';
-import { readValues, use, checkGradAssignment, copyInto } from './ops/internal.js';
+import { readValues, use, backendOf, checkGradAssignment, copyInto } from './ops/internal.js';
 import * as ew from './ops/elementwise.js';
 import * as sh from './ops/shape.js';
 import * as red from './ops/reduce.js';
@@ -22,6 +22,11 @@ export type TensorOrScalar = Tensor | number;
 export type ShapeArgs = number[] | [number[]];
 export interface AlphaOption {
   alpha?: number;
+}
+
+function tensorArg(x: unknown, op: string): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: other must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  return x;
 }
 
 export class Tensor {
@@ -78,6 +83,7 @@ export class Tensor {
     this.requiresGrad_(flag);
   }
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new Error(`requiresGrad_: flag must be true or false, got ${flag === null ? 'null' : typeof flag}`);
     if (!this.isLeaf && !flag) {
       throw new Error('requiresGrad_: you can only change requiresGrad flags of leaf tensors; use detach() on a non-leaf');
     }
@@ -108,6 +114,15 @@ export class Tensor {
     this._requiresGrad = true;
   }
   backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+    use(this, 'backward');
+    if (gradient != null) {
+      if (!(gradient instanceof Tensor)) throw new Error(`backward: gradient must be a Tensor or null, got ${typeof gradient}`);
+      backendOf('backward', this, gradient);
+      use(gradient, 'backward');
+      if (gradient.dtype !== this.dtype) {
+        throw new Error(`backward: gradient has dtype ${gradient.dtype} (shape ${shapeStr(gradient.shape)}) but the output has dtype ${this.dtype} (shape ${shapeStr(this.shape)})`);
+      }
+    }
     runBackward(this, gradient, options);
   }
   retainGrad(): this {
@@ -209,7 +224,7 @@ export class Tensor {
     return sh.reshape(this, shape);
   }
   viewAs(other: Tensor): Tensor {
-    return sh.view(this, [other.shape]);
+    return sh.view(this, [tensorArg(other, 'viewAs').shape]);
   }
   transpose(dim0: number, dim1: number): Tensor {
     return sh.transpose(this, dim0, dim1);
@@ -242,7 +257,7 @@ export class Tensor {
     return sh.expand(this, shape);
   }
   expandAs(other: Tensor): Tensor {
-    return sh.expand(this, [other.shape]);
+    return sh.expand(this, [tensorArg(other, 'expandAs').shape]);
   }
   float(): Tensor {
     return sh.toDtype(this, 'float32');

@@ -44,7 +44,7 @@ function norm(x: Tensor, p: number): Tensor {
 export function clipGradNorm_(
   parameters: Tensor | Iterable<Tensor>, maxNorm: number, normType: number | ClipGradNormOptions = 2, options: ClipGradNormOptions = {},
 ): Tensor {
-  const opts: ClipGradNormOptions = typeof normType === 'object' ? normType : { ...options, normType };
+  const opts: ClipGradNormOptions = typeof normType === 'object' && normType !== null ? normType : { ...options, normType: normType ?? undefined };
   const p = opts.normType ?? 2;
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new Error(`clipGradNorm_: maxNorm must be a number, got ${String(maxNorm)}`);
   if (typeof p !== 'number' || Number.isNaN(p)) throw new Error(`clipGradNorm_: normType must be a number (Infinity for the max norm), got ${String(p)}`);

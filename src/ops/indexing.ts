@@ -98,6 +98,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexTensor(index, 'indexSelect');
   if (index.shape.length > 1) throw new Error(`indexSelect: index must be 0-d or 1-d, got shape ${shapeStr(index.shape)}`);
   const d = normDim(dim, x.shape.length, 'indexSelect');
+  backendOf('indexSelect', x, index);
   const size = x.shape.length ? x.shape[d] : 1;
   checkIndexRange(index, size, 'indexSelect');
   const moved = d === 0 || x.shape.length === 0 ? x : transpose(x, 0, d);
@@ -118,6 +119,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
   checkIndexTensor(indices, 'embedding');
   if (weight.shape.length !== 2) throw new Error(`embedding: weight must be 2-D, got shape ${shapeStr(weight.shape)}`);
+  backendOf('embedding', weight, indices);
   checkIndexRange(indices, weight.shape[0], 'embedding', 'index');
   const flat = contiguousRaw(indices, 'embedding');
   const rows = selectRows(weight, flat, 'embedding');
@@ -136,6 +138,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true, sorted = tr
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > size) {
     throw new Error(`topk: k (${String(k)}) must be an integer in [0, ${size}] for dimension ${d} of shape ${shapeStr(x.shape)}`);
   }
+  if (x.shape.length === 0 && k === 0) throw new Error('topk: k = 0 is not supported on a 0-d tensor (PyTorch returns the element itself there); use k = 1');
   void sorted; // results are always sorted, which satisfies sorted=false too
   const last = x.shape.length === 0 ? x.reshape(1) : d === x.shape.length - 1 ? x : transpose(x, d, -1);
   const xc = contiguousRaw(last, 'topk');

@@ -93,6 +93,9 @@ export function copy_<T extends Tensor>(t: T, src: Tensor): T {
 export function clamp_<T extends Tensor>(t: T, min?: number | null, max?: number | null): T {
   checkMutable(t, 'clamp_');
   if (min == null && max == null) throw new Error('clamp_: at least one of min and max must be given');
+  if ((min != null && typeof min !== 'number') || (max != null && typeof max !== 'number')) {
+    throw new Error(`clamp_: min and max must be numbers, got ${typeof min} and ${typeof max} (shape ${shapeStr(t.shape)})`);
+  }
   writeBack(t, unaryRaw(Unary.clamp, t, 'clamp_', min ?? -Infinity, max ?? Infinity), 'clamp_');
   return t;
 }
@@ -101,6 +104,14 @@ export function clamp_<T extends Tensor>(t: T, min?: number | null, max?: number
 export function randomFill_<T extends Tensor>(t: T, op: 'uniform_' | 'normal_', a: number, b: number): T {
   checkMutable(t, op);
   if (t.dtype !== 'float32') throw new Error(`${op}: expected a float32 tensor, got ${t.dtype}`);
+  if (typeof a !== 'number' || typeof b !== 'number') {
+    throw new Error(`${op}: parameters must be numbers, got ${typeof a} and ${typeof b} (shape ${shapeStr(t.shape)})`);
+  }
+  if (op === 'uniform_' ? !(a <= b) : !(b >= 0)) {
+    throw new Error(op === 'uniform_'
+      ? `uniform_: expects a range [from, to] with from <= to, got from=${a}, to=${b}`
+      : `normal_: expects std >= 0, got std=${b}`);
+  }
   const n = t.numel();
   const values = op === 'uniform_' ? defaultGenerator.uniform(n, a, b) : defaultGenerator.normal(n, a, b);
   const tmp = fullTensor(t.shape, 0, 'float32', t.storage.backend);

@@ -33,9 +33,12 @@ export function backendOf(op: string, a: Tensor, b?: Tensor | null, c?: Tensor |
   return backend;
 }
 
-/** A new contiguous tensor with unspecified contents. */
+/** A new contiguous tensor with unspecified contents; fewer than 2**31 elements (kernels index with int32). */
 export function emptyTensor(shape: Shape, dtype: DType = 'float32', backend: Backend = currentBackend()): Tensor {
   const n = numelOf(shape);
+  if (n > 2147483647) {
+    throw new Error(`alloc: cannot allocate a ${dtype} tensor of shape ${shapeStr(shape)} (${n} elements, ${n * 4} bytes): a tensor holds at most 2**31 - 1 elements`);
+  }
   let storage;
   try {
     storage = allocStorage(backend, n, dtype);
@@ -170,6 +173,7 @@ export function checkGradAssignment(t: Tensor, g: Tensor): void {
     throw new Error(`grad: assigned grad has shape ${shapeStr(g.shape)} but the tensor has shape ${shapeStr(t.shape)}`);
   }
   if (g.dtype !== t.dtype) throw new Error(`grad: assigned grad has dtype ${g.dtype} but the tensor has dtype ${t.dtype}`);
+  backendOf('grad', t, g);
 }
 
 /**

@@ -12,6 +12,12 @@ function checkList(tensors: unknown, op: string): asserts tensors is Tensor[] {
   });
 }
 
+function sameBackend(first: Tensor, t: Tensor, i: number, op: string): void {
+  if (t.storage.backend !== first.storage.backend) {
+    throw new Error(`${op}: tensor ${i} (shape ${shapeStr(t.shape)}) lives on backend ${t.storage.backend.name} but tensor 0 on ${first.storage.backend.name}; move them with torch.tensor(t.tolist()) first`);
+  }
+}
+
 /** Copies `src` into the region of `out` starting at `start` along `d`. */
 function place(out: Tensor, src: Tensor, d: number, start: number, op: string): void {
   if (src.numel() === 0) return;
@@ -33,6 +39,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
       throw new Error(`cat: sizes of tensors must match except in dimension ${d}: tensor 0 has shape ${shapeStr(first.shape)} but tensor ${i} has shape ${shapeStr(t.shape)}`);
     }
     if (t.dtype !== first.dtype) throw new Error(`cat: tensor ${i} has dtype ${t.dtype} but tensor 0 has ${first.dtype}`);
+    sameBackend(first, t, i, 'cat');
     total += t.shape[d];
   });
   const shape = first.shape.slice();
@@ -63,6 +70,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
       throw new Error(`stack: expects each tensor to be equal size, but got ${shapeStr(first.shape)} at entry 0 and ${shapeStr(t.shape)} at entry ${i}`);
     }
     if (t.dtype !== first.dtype) throw new Error(`stack: tensor ${i} has dtype ${t.dtype} but tensor 0 has ${first.dtype}`);
+    sameBackend(first, t, i, 'stack');
   });
   const shape = first.shape.slice();
   shape.splice(d, 0, tensors.length);

@@ -18,7 +18,7 @@ export function detach(x: Tensor): Tensor {
 }
 
 export function view(x: Tensor, args: ShapeArgs): Tensor {
-  const shape = inferShape(shapeArgs(args), x.numel(), x.shape, 'view');
+  const shape = inferShape(shapeArgs(args, 'view'), x.numel(), x.shape, 'view');
   if (!x.isContiguous()) {
     throw new Error(
       `view: view size ${shapeStr(shape)} is not compatible with input shape ${shapeStr(x.shape)} and strides ` +
@@ -30,7 +30,7 @@ export function view(x: Tensor, args: ShapeArgs): Tensor {
 }
 
 export function reshape(x: Tensor, args: ShapeArgs): Tensor {
-  const shape = inferShape(shapeArgs(args), x.numel(), x.shape, 'reshape');
+  const shape = inferShape(shapeArgs(args, 'reshape'), x.numel(), x.shape, 'reshape');
   if (x.isContiguous()) {
     const out = viewOf(x, shape, contiguousStrides(shape), x.offset, 'reshape');
     return record('ReshapeAliasBackward0', out, [x], (g) => [reshape(g, [x.shape])]);
@@ -40,9 +40,12 @@ export function reshape(x: Tensor, args: ShapeArgs): Tensor {
   return record('UnsafeViewBackward0', out, [x], (g) => [reshape(g, [x.shape])]);
 }
 
-function shapeArgs(args: ShapeArgs): number[] {
+function shapeArgs(args: ShapeArgs, op: string): number[] {
   const list = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as number[];
-  if (!Array.isArray(list)) throw new Error('shape: expected sizes as numbers or one array');
+  if (!Array.isArray(list)) throw new Error(`${op}: expected sizes as numbers or one array`);
+  for (let i = 0; i < list.length; i++) {
+    if (typeof list[i] !== 'number') throw new Error(`${op}: sizes must be integers, got ${String(list[i])} at position ${i}`);
+  }
   return list;
 }
 
@@ -76,9 +79,10 @@ export function T(x: Tensor): Tensor {
 }
 
 export function permute(x: Tensor, args: ShapeArgs): Tensor {
-  const dims = shapeArgs(args).map((d) => normDim(d, x.shape.length, 'permute'));
+  const list = shapeArgs(args, 'permute');
+  const dims = list.map((d) => normDim(d, x.shape.length, 'permute'));
   if (dims.length !== x.shape.length || new Set(dims).size !== dims.length) {
-    throw new Error(`permute: dims ${shapeStr(shapeArgs(args))} must be a permutation of the ${x.shape.length} dims of shape ${shapeStr(x.shape)}`);
+    throw new Error(`permute: dims ${shapeStr(list)} must be a permutation of the ${x.shape.length} dims of shape ${shapeStr(x.shape)}`);
   }
   const out = viewOf(x, dims.map((d) => x.shape[d]), dims.map((d) => x.strides[d]), x.offset, 'permute');
   const inverse = new Array<number>(dims.length);
@@ -128,13 +132,16 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const s = normDim(startDim, x.shape.length, 'flatten');
   const e = normDim(endDim, x.shape.length, 'flatten');
   if (s > e) throw new Error(`flatten: startDim ${startDim} cannot come after endDim ${endDim} (shape ${shapeStr(x.shape)})`);
-  if (s === e) return x;
+  if (s === e) {
+    use(x, 'flatten');
+    return x;
+  }
   const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, [shape]);
 }
 
 export function expand(x: Tensor, args: ShapeArgs): Tensor {
-  const target = shapeArgs(args);
+  const target = shapeArgs(args, 'expand');
   if (target.length < x.shape.length) {
     throw new Error(`expand: the number of sizes provided (${target.length}) must be at least the number of dims of shape ${shapeStr(x.shape)}`);
   }
@@ -193,7 +200,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'int64') throw new Error(`to: unknown dtype ${String(dtype)}; expected 'float32' or 'int64'`);
-  if (x.dtype === dtype) return x;
+  if (x.dtype === dtype) {
+    use(x, 'to');
+    return x;
+  }
   return castRaw(x, dtype, 'to');
 }
 
@@ -223,11 +233,12 @@ export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
   const total = x.shape[d];
   let lengths: number[];
   if (typeof sizes === 'number') {
-    if (!Number.isInteger(sizes) || sizes <= 0) throw new Error(`split: split size must be a positive integer, got ${sizes}`);
+    if (!Number.isInteger(sizes) || sizes <= 0) throw new Error(`split: split size must be a positive integer, got ${String(sizes)}`);
     lengths = [];
     for (let at = 0; at < total; at += sizes) lengths.push(Math.min(sizes, total - at));
     if (total === 0) lengths.push(0);
   } else {
+    if (!Array.isArray(sizes)) throw new Error(`split: sizes must be an integer or an array of integers, got ${sizes === null ? 'null' : typeof sizes}`);
     lengths = sizes.map((n) => checkSize(n, 'split'));
     const sum = lengths.reduce((a, b) => a + b, 0);
     if (sum !== total) throw new Error(`split: sizes ${shapeStr(lengths)} add up to ${sum} but dimension ${d} of shape ${shapeStr(x.shape)} has size ${total}`);
@@ -254,7 +265,7 @@ export function split(x: Tensor, sizes: number | number[], dim = 0): Tensor[] {
 
 /** `chunks` nearly equal pieces along `dim` (torch.chunk). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: number of chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: number of chunks must be a positive integer, got ${String(chunks)}`);
   const d = normDim(dim, x.shape.length, 'chunk');
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
