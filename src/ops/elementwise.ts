@@ -179,9 +179,12 @@ function extremum(a: Tensor, b: Tensor, code: BinaryOp, name: string, op: string
   checkTensor(a, op);
   checkTensor(b, op, 'other');
   const out = keepInt(binaryRaw(code, a, b, op), a, b, op);
-  // ties split the gradient evenly, as PyTorch 1.13 does
-  const share = (mine: Tensor, theirs: Tensor, g: Tensor) =>
-    mul(g, add(compare(code === Binary.maximum ? 'gt' : 'lt', mine, theirs), mul(compare('eq', mine, theirs), 0.5)));
+  // PyTorch 1.13: where(mine == theirs, g/2, g), zeroed where mine loses; a NaN makes every comparison false,
+  // so both operands then receive the whole gradient
+  const share = (mine: Tensor, theirs: Tensor, g: Tensor) => {
+    const loses = compare(code === Binary.maximum ? 'lt' : 'gt', mine, theirs);
+    return mul(g, rsub(add(loses, mul(compare('eq', mine, theirs), 0.5)), 1));
+  };
   return record(name, out, [a, b], (g) => [a.requiresGrad ? share(a, b, g) : null, b.requiresGrad ? share(b, a, g) : null]);
 }
 

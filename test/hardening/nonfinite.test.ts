@@ -55,13 +55,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/nonfinite.json', imp
  * Divergences found by this suite and not yet fixed: the case runs with `it.fails`, so fixing the op makes
  * the test fail until the entry is removed here.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  // PyTorch 1.13: grad_self = where(self == other, g/2, g).masked_fill(self < other, 0), so where a NaN makes
-  // every comparison false both operands receive the whole gradient; ops/elementwise.ts masks with
-  // self > other (plus half at ties), so at a NaN both operands receive 0 and the gradient is lost.
-  'nonfinite/maximum: both operands special': 'maximum backward with a NaN operand',
-  'nonfinite/minimum: both operands special': 'minimum backward with a NaN operand',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 const LOSSES = {
   cross_entropy: torch.nn.functional.crossEntropy,
