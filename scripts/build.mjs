@@ -52,12 +52,14 @@ async function writeAtomic(path, contents) {
   await rename(temporary, path);
 }
 
-/** Resolves `./platform.js` imported from src/ to src/platform-node.ts (esbuild plugin for the Node bundles). */
+/** Resolves src/platform.js imported from anywhere in src/ to src/platform-node.ts (esbuild plugin for the Node bundles). */
 const nodePlatform = {
   name: 'wasmtorch-node-platform',
   setup(build) {
-    build.onResolve({ filter: /^\.\/platform\.js$/ }, (args) => (
-      args.importer.startsWith(join(root, 'src')) ? { path: join(root, 'src', 'platform-node.ts') } : undefined
+    build.onResolve({ filter: /^(\.\.?\/)+platform\.js$/ }, (args) => (
+      args.importer.startsWith(join(root, 'src')) && join(args.resolveDir, args.path) === join(root, 'src', 'platform.js')
+        ? { path: join(root, 'src', 'platform-node.ts') }
+        : undefined
     ));
   },
 };

@@ -8,6 +8,7 @@
  * '0'): then the flag is left alone and the plain SIMD build is the default. The flag is process-wide: other
  * WebAssembly in the same process may then use relaxed SIMD too.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -45,4 +46,6 @@ export const platform: Platform = {
   },
   relaxedSimdByDefault: () => !optedOut(),
   fetchBytes,
+  // a static import: works in the ESM bundle on every Node 20, where no synchronous runtime lookup exists
+  fileAccess: () => ({ readFileSync, writeFileSync }),
 };

@@ -4,6 +4,8 @@
  * Node built-ins. The Node bundles replace it with platform-node.ts: scripts/build.mjs maps `./platform.js`
  * to that file when esbuild's platform is 'node', which is what the exports map's "node" condition serves.
  */
+import { nodeFileAccess, type FileAccess } from './serialization/node-fs.js';
+
 export interface Platform {
   /**
    * Called once, before the first WebAssembly feature check. May switch on an engine feature that this host
@@ -14,6 +16,8 @@ export interface Platform {
   relaxedSimdByDefault(): boolean;
   /** The bytes at a URL: fetch() here; the Node implementation also reads file: URLs and plain paths. */
   fetchBytes(url: string | URL): Promise<Uint8Array<ArrayBuffer>>;
+  /** Synchronous file access for torch.save/load with a path, or null where the host has none. */
+  fileAccess(): FileAccess | null;
 }
 
 async function fetchBytes(url: string | URL): Promise<Uint8Array<ArrayBuffer>> {
@@ -29,4 +33,6 @@ export const platform: Platform = {
   prepareWasm: () => {},
   relaxedSimdByDefault: () => true,
   fetchBytes,
+  // a runtime lookup (getBuiltinModule / CommonJS require), for sources run directly under Node and other hosts
+  fileAccess: nodeFileAccess,
 };

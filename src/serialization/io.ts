@@ -10,7 +10,8 @@ import { Tensor } from '../tensor.js';
 import { fromValues } from '../creation.js';
 import { readValues } from '../ops/internal.js';
 import { decodeSafetensors, encodeSafetensors, type EncodeEntry } from './safetensors.js';
-import { nodeFileAccess, type FileAccess } from './node-fs.js';
+import type { FileAccess } from './node-fs.js';
+import { platform } from '../platform.js';
 
 export interface SaveOptions {
   /** string -> string pairs stored as the header's `__metadata__` (safetensors' `metadata=`) */
@@ -21,7 +22,7 @@ export interface SaveOptions {
 export type LoadSource = string | URL | Uint8Array | ArrayBuffer | ArrayBufferView;
 
 function fileAccess(op: 'save' | 'load', path: string | URL): FileAccess {
-  const fs = nodeFileAccess();
+  const fs = platform.fileAccess();
   if (fs) return fs;
   const inNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   const bytesWay = inNode
