@@ -12,7 +12,7 @@ import * as sh from './ops/shape.js';
 import type { TensorOrScalar } from './tensor.js';
 
 export type { DType, BackendName } from './backend/types.js';
-export { backend, setBackend, ready } from './runtime.js';
+export { backend, setBackend, ready, type ReadyOptions } from './runtime.js';
 import { noGrad as noGradRaw, enableGrad as enableGradRaw } from './autograd/graph.js';
 export {
   tensor, LongTensor, zeros, ones, full, empty, eye, arange, rand, randn, randint, randperm,
