@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['test/setup/relaxed-simd.ts'],
   },
 });
