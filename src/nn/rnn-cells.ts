@@ -78,7 +78,7 @@ export abstract class RNNCellBase extends Module {
     checkTensorArg(name, what, state);
     const expected = batched ? [x.shape[0], this.hiddenSize] : [this.hiddenSize];
     const meaning = batched ? 'batch, hiddenSize' : 'hiddenSize';
-    checkShape(name, what, state, expected, meaning, `for input of shape ${shapeStr(input.shape)}`);
+    checkShape(name, what, state, expected, meaning, () => `for input of shape ${shapeStr(input.shape)}`);
     return batched ? state : state.unsqueeze(0);
   }
 

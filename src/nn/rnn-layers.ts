@@ -119,7 +119,7 @@ export abstract class RNNBase extends Module {
       checkTensorArg(name, what, s);
       const expected = batched ? [stacked, B, this.hiddenSize] : [stacked, this.hiddenSize];
       const meaning = `numLayers * numDirections, ${batched ? 'batch, ' : ''}hiddenSize`;
-      checkShape(name, what, s, expected, meaning, `for ${batched ? 'batched' : 'unbatched'} input of shape ${shapeStr(input.shape)}`);
+      checkShape(name, what, s, expected, meaning, () => `for ${batched ? 'batched' : 'unbatched'} input of shape ${shapeStr(input.shape)}`);
       return batched ? s : s.unsqueeze(1);
     });
 

@@ -170,9 +170,10 @@ export function checkTensorArg(module: string, what: string, x: unknown): assert
 }
 
 /** Throws unless `x` has exactly `expected` shape; `meaning` spells out the dimensions. */
-export function checkShape(module: string, what: string, x: Tensor, expected: number[], meaning: string, context: string): void {
+/** `context` is a function so that the message is only built when the check fails (this runs on every call). */
+export function checkShape(module: string, what: string, x: Tensor, expected: number[], meaning: string, context: () => string): void {
   if (x.shape.length !== expected.length || x.shape.some((d, i) => d !== expected[i])) {
-    throw new Error(`${module}: expected ${what} of shape ${shapeStr(expected)} (${meaning}) ${context}, got ${shapeStr(x.shape)}`);
+    throw new Error(`${module}: expected ${what} of shape ${shapeStr(expected)} (${meaning}) ${context()}, got ${shapeStr(x.shape)}`);
   }
 }
 
