@@ -77,7 +77,7 @@ function time(run, warmup, timed) {
 // ---------------------------------------------------------------- wasmtorch
 
 /** One training step of a one-layer recurrent model; `layer` (optional) replaces the module's forward. */
-function trainingStep(torch, model, layer) {
+export function trainingStep(torch, model, layer) {
   const { seq, batch, input, hidden } = SIZE;
   torch.manualSeed(0);
   const m = new torch.nn[model.ctor](input, hidden);
@@ -99,7 +99,7 @@ function trainingStep(torch, model, layer) {
  * One epoch of examples/04-hello-rnncell.mjs, printing left out (its max and item() calls kept); `cellFn`
  * (optional) replaces the cell's forward.
  */
-function helloEpoch(torch, cellFn) {
+export function helloEpoch(torch, cellFn) {
   const hello = { xData: [1, 0, 2, 2, 3], yData: [3, 1, 2, 3, 2] };
   const eye = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
   torch.manualSeed(0);
@@ -208,52 +208,55 @@ function measureTorch(coreType) {
 
 // ---------------------------------------------------------------- run and print
 
-execSync('node scripts/build.mjs --if-stale', { cwd: root, stdio: 'inherit' });
-const torch = await import(pathToFileURL(join(root, 'dist', 'index.mjs')).href);
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`# ${os.cpus()[0].model}, ${os.cpus().length} CPUs, Node ${process.version}; load average at start: ${load()}`);
+// Only when run as a script: bench/run.mjs imports trainingStep and helloEpoch from here.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  execSync('node scripts/build.mjs --if-stale', { cwd: root, stdio: 'inherit' });
+  const torch = await import(pathToFileURL(join(root, 'dist', 'index.mjs')).href);
+  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`# ${os.cpus()[0].model}, ${os.cpus().length} CPUs, Node ${process.version}; load average at start: ${load()}`);
 
-const columns = [];
-for (const impl of IMPLS) {
-  try {
-    if (impl === 'torch' || impl === 'torch-prescott') {
-      const r = measureTorch(impl === 'torch' ? undefined : 'Prescott');
-      columns.push({ name: `PyTorch ${r.version} (${r.core})`, r, torch: true });
-    } else if (impl === 'composite') {
-      const composite = await loadComposite();
-      const best = ['wasm-relaxed-simd', 'wasm-simd'].find((b) => { try { composite.setBackend(b); return true; } catch { return false; } });
-      columns.push({ name: `composite (${best})`, r: measureOurs(composite, best, composite.rnnReference) });
-    } else {
-      columns.push({ name: impl, r: measureOurs(torch, impl) });
+  const columns = [];
+  for (const impl of IMPLS) {
+    try {
+      if (impl === 'torch' || impl === 'torch-prescott') {
+        const r = measureTorch(impl === 'torch' ? undefined : 'Prescott');
+        columns.push({ name: `PyTorch ${r.version} (${r.core})`, r, torch: true });
+      } else if (impl === 'composite') {
+        const composite = await loadComposite();
+        const best = ['wasm-relaxed-simd', 'wasm-simd'].find((b) => { try { composite.setBackend(b); return true; } catch { return false; } });
+        columns.push({ name: `composite (${best})`, r: measureOurs(composite, best, composite.rnnReference) });
+      } else {
+        columns.push({ name: impl, r: measureOurs(torch, impl) });
+      }
+    } catch (err) {
+      console.log(`# ${impl}: skipped (${err instanceof Error ? err.message.split('\n')[0] : err})`);
     }
-  } catch (err) {
-    console.log(`# ${impl}: skipped (${err instanceof Error ? err.message.split('\n')[0] : err})`);
   }
+
+  const rows = [...MODELS.map((m) => [m.key, m.label]), ...(ONLY.includes('hello') ? [['hello', 'hello→ohlol epoch (µs)']] : [])];
+  const torchColumn = columns.find((c) => c.torch);
+  const others = columns.filter((c) => c !== torchColumn);
+  const fmt = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+  /** One table of `what` ('wall' or 'cpu') medians, with each implementation's ratio to PyTorch. */
+  function table(what, title) {
+    const header = ['', ...columns.map((c) => c.name), ...(torchColumn ? others.map((c) => `${c.name} ratio`) : [])];
+    const lines = rows.map(([key, label]) => [
+      label,
+      ...columns.map((c) => fmt(c.r[key]?.[what])),
+      ...(torchColumn ? others.map((c) => `${(c.r[key]?.[what] / torchColumn.r[key]?.[what]).toFixed(2)}×`) : []),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+    const row = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+    console.log(`\n${title}${torchColumn ? `; ratios to ${torchColumn.name}` : ''}`);
+    console.log(row(header));
+    console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+    for (const l of lines) console.log(row(l));
+  }
+
+  console.log(`\nseq ${SIZE.seq}, batch ${SIZE.batch}, input ${SIZE.input}, hidden ${SIZE.hidden}, Adam, MSE loss; medians of ${STEPS} ` +
+    'steps (js: 2) after warm-up; lower is better; a ratio below 1 is faster');
+  table('wall', 'Wall clock');
+  table('cpu', 'CPU time of the process (less sensitive to other load on the machine)');
+  console.log(`# load average at end: ${load()}`);
 }
-
-const rows = [...MODELS.map((m) => [m.key, m.label]), ...(ONLY.includes('hello') ? [['hello', 'hello→ohlol epoch (µs)']] : [])];
-const torchColumn = columns.find((c) => c.torch);
-const others = columns.filter((c) => c !== torchColumn);
-const fmt = (v) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-
-/** One table of `what` ('wall' or 'cpu') medians, with each implementation's ratio to PyTorch. */
-function table(what, title) {
-  const header = ['', ...columns.map((c) => c.name), ...(torchColumn ? others.map((c) => `${c.name} ratio`) : [])];
-  const lines = rows.map(([key, label]) => [
-    label,
-    ...columns.map((c) => fmt(c.r[key]?.[what])),
-    ...(torchColumn ? others.map((c) => `${(c.r[key]?.[what] / torchColumn.r[key]?.[what]).toFixed(2)}×`) : []),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(`\n${title}${torchColumn ? `; ratios to ${torchColumn.name}` : ''}`);
-  console.log(row(header));
-  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const l of lines) console.log(row(l));
-}
-
-console.log(`\nseq ${SIZE.seq}, batch ${SIZE.batch}, input ${SIZE.input}, hidden ${SIZE.hidden}, Adam, MSE loss; medians of ${STEPS} ` +
-  'steps (js: 2) after warm-up; lower is better; a ratio below 1 is faster');
-table('wall', 'Wall clock');
-table('cpu', 'CPU time of the process (less sensitive to other load on the machine)');
-console.log(`# load average at end: ${load()}`);
