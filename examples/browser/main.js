@@ -1,7 +1,10 @@
 // The demo page: starts the worker, trains 'hello' -> 'ohlol' and then the names classifier there, draws each
 // loss curve as it arrives, and classifies the names typed into the box (answered between training slices).
-// URL parameters (all optional): iterations, plotEvery, seed (names), helloSeed, epochs (hello).
+// The Shakespeare tab (shakespeare.js) trains a character-level language model in a worker of its own.
+// URL parameters (all optional): iterations, plotEvery, seed (names), helloSeed, epochs (hello);
+// #shakespeare opens that tab.
 import { drawLossChart } from './chart.js';
+import { setUpShakespeare } from './shakespeare.js';
 
 const params = new URLSearchParams(location.search);
 const numberParam = (name, fallback) => (params.has(name) ? Number(params.get(name)) : fallback);
@@ -29,7 +32,7 @@ const handlers = {
   },
   'hello-epoch'({ epoch, loss, predicted }) {
     helloPoints.push([epoch, loss]);
-    drawLossChart($('hello-chart'), helloPoints, { xLabel: 'epoch', yLabel: 'loss (sum of 5 steps)' });
+    drawNamesCharts();
     $('hello-result').textContent = `${predicted} (epoch ${epoch}, loss ${loss.toFixed(4)})`;
   },
   'hello-done'() {
@@ -45,7 +48,7 @@ const handlers = {
   },
   'names-loss'({ iteration, loss }) {
     namesPoints.push([iteration, loss]);
-    drawLossChart($('names-chart'), namesPoints, { xLabel: 'iteration', yLabel: `mean loss per ${settings.names.plotEvery}` });
+    drawNamesCharts();
     $('names-status').textContent = `iteration ${iteration.toLocaleString('en')} of ${settings.names.iterations.toLocaleString('en')}, loss ${loss.toFixed(3)}`;
   },
   'names-done'({ iterations, seconds }) {
@@ -80,5 +83,28 @@ $('predict-form').addEventListener('submit', (event) => {
   if (name) worker.postMessage({ type: 'predict', name });
 });
 
-drawLossChart($('hello-chart'), [], { xLabel: 'epoch' });
-drawLossChart($('names-chart'), [], { xLabel: 'iteration' });
+function drawNamesCharts() {
+  drawLossChart($('hello-chart'), helloPoints, { xLabel: 'epoch', yLabel: 'loss (sum of 5 steps)' });
+  drawLossChart($('names-chart'), namesPoints, { xLabel: 'iteration', yLabel: `mean loss per ${settings.names.plotEvery}` });
+}
+
+/** Redraws of each tab's charts, run when the tab is shown (a canvas in a hidden panel has no size). */
+const redraws = { names: drawNamesCharts, shakespeare: setUpShakespeare() };
+
+function showTab(name) {
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const selected = tab.id === `tab-${name}`;
+    tab.setAttribute('aria-selected', String(selected));
+    $(tab.getAttribute('aria-controls')).hidden = !selected;
+  }
+  redraws[name]();
+}
+
+for (const tab of document.querySelectorAll('[role=tab]')) {
+  const name = tab.id.slice('tab-'.length);
+  tab.addEventListener('click', () => {
+    history.replaceState(null, '', `#${name}`);
+    showTab(name);
+  });
+}
+showTab(location.hash === '#shakespeare' ? 'shakespeare' : 'names');

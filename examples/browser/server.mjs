@@ -1,5 +1,6 @@
-// The browser demo's static server (`npm run demo:browser`): serves the demo page, the built bundles in dist/ and
-// the names data in data/names/ from the repository, on localhost only. Every response carries the cross-origin
+// The browser demo's static server (`npm run demo:browser`): serves the demo page, the built bundles in dist/, the
+// names data in data/names/ and, for the Shakespeare tab, the char-lm's two browser-safe modules and tiny
+// Shakespeare, from the repository, on localhost only. Every response carries the cross-origin
 // isolation headers (COOP same-origin + COEP require-corp), so the page gets SharedArrayBuffer for future threads.
 //
 //   node examples/browser/server.mjs [--port=8080]       then open the printed URL
@@ -12,6 +13,8 @@ import { isMain } from '../lib/run.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The only folders served (URL prefixes = paths under the repository root). */
 const SERVED = ['/examples/browser/', '/dist/', '/data/names/'];
+/** Single files served besides those folders (the rest of examples/char-lm/ is Node-only). */
+const SERVED_FILES = ['/examples/char-lm/model.mjs', '/examples/char-lm/data.mjs', '/data/tinyshakespeare/input.txt'];
 const PAGE = '/examples/browser/';
 
 const TYPES = {
@@ -44,7 +47,7 @@ function fileFor(urlPath) {
   if (path.includes('\0')) return null;
   if (path.endsWith('/')) path += 'index.html';
   const clean = normalize(path).split(sep).join('/');
-  if (!SERVED.some((prefix) => clean.startsWith(prefix))) return null;
+  if (!SERVED_FILES.includes(clean) && !SERVED.some((prefix) => clean.startsWith(prefix))) return null;
   return join(ROOT, clean);
 }
 

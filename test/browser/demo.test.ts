@@ -1,6 +1,6 @@
 // The browser demo (examples/browser/) and the browser bundle in headless Chromium: Debian's /usr/bin/chromium
 // driven by playwright-core (never a downloaded browser). Skipped, with a message, only where Chromium is missing
-// outside CI; in CI (CI set) a missing Chromium fails the suite. A screenshot is kept in artifacts/ (git-ignored).
+// outside CI; in CI (CI set) a missing Chromium fails the suite. Screenshots are kept in artifacts/ (git-ignored).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -133,6 +133,56 @@ describe.skipIf(!haveChromium)('browser (headless Chromium)', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('the Shakespeare tab trains the char-level LSTM in a worker: the loss falls and samples stream in', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 1100 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${server.url}?iterations=0`); // the names tab's training ends at once and leaves the CPU free
+    await page.click('#tab-shakespeare');
+    expect(await page.isVisible('#charlm-chart')).toBe(true);
+    expect(await page.isVisible('#names-chart')).toBe(false);
+    expect(page.url()).toMatch(/#shakespeare$/);
+
+    await page.fill('#charlm-form input[name=sampleEvery]', '10');
+    await page.click('#charlm-button');
+    expect(await page.textContent('#charlm-button')).toBe('Stop');
+    await page.waitForFunction(() => {
+      const run = (globalThis as unknown as { demo: { shakespeare: { losses: unknown[]; samples: unknown[] } } }).demo.shakespeare;
+      return run.losses.length >= 20 && run.samples.length >= 1;
+    }, null, { timeout: 15_000 });
+    expect(await page.textContent('#charlm-status')).toMatch(/^step [\d,]+, loss \d+\.\d{3} bits\/char, [\d,]+ tokens\/s$/);
+    await page.click('#charlm-button');
+    expect(await page.textContent('#charlm-button')).toBe('Start');
+    expect(await page.textContent('#charlm-status')).toMatch(/^stopped at step \d+, loss \d+\.\d{3} bits\/char$/);
+
+    const run = await page.evaluate(() => (globalThis as unknown as {
+      demo: { shakespeare: { losses: [number, number][]; samples: { step: number; text: string }[] } };
+    }).demo.shakespeare);
+    const [first, last] = [run.losses[0]!, run.losses.at(-1)!];
+    expect(first[0]).toBe(1);
+    expect(Math.abs(first[1] - Math.log2(65)), `first loss ${first[1]} bits/char`).toBeLessThan(0.3); // 65 characters, near uniform
+    expect(last[1], `loss at step ${last[0]}`).toBeLessThan(first[1] - 0.5);
+    const sample = run.samples[0]!;
+    expect(sample.step).toBe(10);
+    expect(sample.text.startsWith('ROMEO:')).toBe(true);
+    expect(sample.text).toHaveLength('ROMEO:'.length + 200);
+    expect(sample.text.slice('ROMEO:'.length).trim()).not.toBe('');
+    expect(await page.inputValue('#charlm-samples')).toContain(sample.text);
+
+    const ink = await page.evaluate(() => {
+      const canvas = document.getElementById('charlm-chart') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let line = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i]! > 150 && data[i + 1]! < 130 && data[i + 2]! < 90) line++;
+      return line;
+    });
+    expect(ink).toBeGreaterThan(100);
+    mkdirSync(join(root, 'artifacts'), { recursive: true });
+    await page.screenshot({ path: join(root, 'artifacts', 'browser-shakespeare.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
 
   it('importing the bundle is enough on the main thread, and fixed-seed training gives the numbers Node gives', async () => {
     const page = await blankPage(browser, origin);
