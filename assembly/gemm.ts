@@ -50,6 +50,20 @@ const DIRECT_B_MAX_M = 24;
   return x < y ? x : y;
 }
 
+/** Rows per micro-tile: the host splits rows among threads at multiples of it. */
+export function gemmRowTile(): i32 {
+  return MR;
+}
+
+/**
+ * 1 when gemm() runs an m×n product (k > 0) through the blocked kernel. There every entry of C is the same
+ * sequence of multiply-adds wherever its row and column fall, so products split into row or column ranges
+ * (one per thread) give the same bits as the whole.
+ */
+export function gemmIsBlocked(m: i32, n: i32): i32 {
+  return m > VECTOR_MAX_ROWS && n > VECTOR_MAX_COLUMNS ? 1 : 0;
+}
+
 /** Bytes of scratch gemm() may use; the caller passes at least this much, 16-byte aligned. */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): i32 {
   const kc = min32(k, KC);

@@ -1,6 +1,7 @@
 // The wasmtorch kernel module: flat functions over byte addresses, element counts and element strides.
 // Memory above heapBase() belongs to the host-side allocator (src/backend/wasm/allocator.ts); kernels never
-// allocate. Built twice from this source: SIMD, and SIMD + relaxed SIMD (ASC_FEATURE_RELAXED_SIMD).
+// allocate. Built four times from this source: SIMD, and SIMD + relaxed SIMD (ASC_FEATURE_RELAXED_SIMD), each
+// with its own memory and with an imported shared one (worker threads run kernels on the same memory).
 import { META_BYTES } from './strided';
 
 export { fillF32, fillI32, copy, castF32ToI32, castI32ToF32 } from './layout';
@@ -8,7 +9,7 @@ export { unary } from './unary';
 export { binary, where } from './binary';
 export { reduce, softmax } from './reduce';
 export { gather, scatterAdd, indexSelect, indexAdd, topk } from './indexing';
-export { gemm, gemmScratchBytes } from './gemm';
+export { gemm, gemmScratchBytes, gemmRowTile, gemmIsBlocked } from './gemm';
 export { adamStep, sgdStep, rmspropStep } from './optim';
 export { rnnForward, rnnBackward, rnnScratchBytes } from './rnn';
 

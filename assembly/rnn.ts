@@ -7,7 +7,15 @@
 // unary kernels, so the fused and the composed layers agree closely). Row tails (H not a multiple of 4) go
 // through the same code one lane at a time. No allocation: all temporaries live in `scratch`
 // (rnnScratchBytes()).
+//
+// Threads (the '-threads' builds): several threads may run one call together, each with its own range of
+// hidden units [unitStart, unitEnd) — every gate column of those units, their GEMM columns and their
+// elementwise maths — meeting at a barrier once per step (`sync`: two i32 words, the first zero on entry).
+// Each thread's GEMMs then cover only its columns, with its own `ownScratch`; as long as every part stays
+// on the blocked GEMM path (gemmIsBlocked) each entry is computed exactly as by one thread. One thread passes
+// thread 0, threads 1, unitStart 0, unitEnd H and runs the original single-GEMM steps.
 import { gemm, gemmScratchBytes } from './gemm';
+import { barrier } from './sync';
 import { vsigmoid, vtanh } from './vec';
 
 const RNN_TANH: i32 = 0;
@@ -135,9 +143,11 @@ export function rnnForward(
   mode: i32, T: i32, B: i32, H: i32, reverse: i32,
   xProj: usize, wHh: usize, bIh: usize, bHh: usize, h0: usize, c0: usize,
   out: usize, hN: usize, cN: usize, saved: usize, scratch: usize,
+  thread: i32, threads: i32, sync: usize, unitStart: i32, unitEnd: i32, ownScratch: usize,
 ): void {
   if (B <= 0 || H <= 0) return;
-  const G = gatesOf(mode) * H;
+  const gates = gatesOf(mode);
+  const G = gates * H;
   const Hb = <usize>H << 2;
   const rowG = <usize>G << 2;
   const stepH = <usize>B * Hb;
@@ -146,7 +156,11 @@ export function rnnForward(
   const hp = zeros + align16(rowG);
   const discard = hp + align16(stepG);
   const gemmScratch = discard + align16(stepH);
-  memory.fill(zeros, 0, rowG);
+  const units = unitEnd - unitStart;
+  const oStart = <usize>unitStart << 2;
+  const oEnd = <usize>unitEnd << 2;
+  if (thread == 0) memory.fill(zeros, 0, rowG);
+  barrier(sync, threads);
   const bi = bIh != 0 ? bIh : zeros;
   const bh = bHh != 0 ? bHh : zeros;
   // saved: LSTM gates [T, B, 4H] then c [T, B, H]; GRU gates [T, B, 3H] then hn [T, B, H]
@@ -155,7 +169,13 @@ export function rnnForward(
   let cPrev = c0;
   for (let k = 0; k < T; k++) {
     const t = reverse ? T - 1 - k : k;
-    gemm(1, B, G, H, hPrev, 0, H, 0, wHh, 0, H, 1, hp, 0, G, 0, gemmScratch);
+    if (threads == 1) gemm(1, B, G, H, hPrev, 0, H, 0, wHh, 0, H, 1, hp, 0, G, 0, gemmScratch);
+    else {
+      for (let g = 0; g < gates; g++) {
+        const column = <usize>(g * H + unitStart);
+        gemm(1, B, units, H, hPrev, 0, H, 0, wHh + ((column * <usize>H) << 2), 0, H, 1, hp + (column << 2), 0, G, 0, ownScratch);
+      }
+    }
     const hOut = out + <usize>t * stepH;
     const xpStep = xProj + <usize>t * stepG;
     // without `saved`, gates overwrite hp in place and LSTM's c runs in cN (GRU's hn goes to a discard row)
@@ -168,22 +188,24 @@ export function rnnForward(
       const gRow = gatesStep + <usize>b * rowG;
       const eRow = extraStep + <usize>b * Hb;
       const prevRow = (mode == LSTM ? cPrev : hPrev) + <usize>b * Hb;
-      let o: usize = 0;
+      let o = oStart;
       if (mode == LSTM) {
-        for (; o + 16 <= Hb; o += 16) lstmForwardAt<Wide>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
-        for (; o < Hb; o += 4) lstmForwardAt<Narrow>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
+        for (; o + 16 <= oEnd; o += 16) lstmForwardAt<Wide>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
+        for (; o < oEnd; o += 4) lstmForwardAt<Narrow>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
       } else if (mode == GRU) {
-        for (; o + 16 <= Hb; o += 16) gruForwardAt<Wide>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
-        for (; o < Hb; o += 4) gruForwardAt<Narrow>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
+        for (; o + 16 <= oEnd; o += 16) gruForwardAt<Wide>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
+        for (; o < oEnd; o += 4) gruForwardAt<Narrow>(xp, hpRow, bi, bh, prevRow, gRow, eRow, hRow, Hb, o);
       } else {
         const relu = mode == RNN_RELU;
-        for (; o + 16 <= Hb; o += 16) rnnForwardAt<Wide>(relu, xp, hpRow, bi, bh, hRow, o);
-        for (; o < Hb; o += 4) rnnForwardAt<Narrow>(relu, xp, hpRow, bi, bh, hRow, o);
+        for (; o + 16 <= oEnd; o += 16) rnnForwardAt<Wide>(relu, xp, hpRow, bi, bh, hRow, o);
+        for (; o < oEnd; o += 4) rnnForwardAt<Narrow>(relu, xp, hpRow, bi, bh, hRow, o);
       }
     }
     hPrev = hOut;
     if (mode == LSTM) cPrev = extraStep;
+    barrier(sync, threads); // the next step's GEMM reads every unit of h_t
   }
+  if (thread != 0) return;
   if (hN != 0) memory.copy(hN, hPrev, stepH);
   if (mode == LSTM && cN != 0 && cN != cPrev) memory.copy(cN, cPrev, stepH);
 }
@@ -277,6 +299,7 @@ export function rnnBackward(
   wHh: usize, h0: usize, c0: usize, out: usize, saved: usize,
   dOut: usize, dhN: usize, dcN: usize,
   dXProj: usize, dHProj: usize, dh0: usize, dc0: usize, scratch: usize,
+  thread: i32, threads: i32, sync: usize, unitStart: i32, unitEnd: i32, ownScratch: usize,
 ): void {
   if (B <= 0 || H <= 0) return;
   const G = gatesOf(mode) * H;
@@ -289,7 +312,9 @@ export function rnnBackward(
   const dhB = dhA + align16(stepH);
   const dcScratch = dhB + align16(stepH);
   const gemmScratch = dcScratch + align16(stepH);
-  memory.fill(zeros, 0, rowG);
+  const units = unitEnd - unitStart;
+  const oStart = <usize>unitStart << 2;
+  const oEnd = <usize>unitEnd << 2;
   const savedExtra = saved + <usize>T * stepG;
   const dHP = mode == GRU ? dHProj : dXProj;
 
@@ -297,14 +322,18 @@ export function rnnBackward(
   let dh = dhA;
   let dhNext = dhB;
   const tLast = reverse ? 0 : T - 1;
-  if (dhN != 0) memory.copy(dh, dhN, stepH);
-  else memory.fill(dh, 0, stepH);
-  if (T > 0 && dOut != 0) addInto(dh, dOut + <usize>tLast * stepH, stepH);
   const dc = dc0 != 0 ? dc0 : dcScratch;
-  if (mode == LSTM) {
-    if (dcN != 0) memory.copy(dc, dcN, stepH);
-    else memory.fill(dc, 0, stepH);
+  if (thread == 0) {
+    memory.fill(zeros, 0, rowG);
+    if (dhN != 0) memory.copy(dh, dhN, stepH);
+    else memory.fill(dh, 0, stepH);
+    if (T > 0 && dOut != 0) addInto(dh, dOut + <usize>tLast * stepH, stepH);
+    if (mode == LSTM) {
+      if (dcN != 0) memory.copy(dc, dcN, stepH);
+      else memory.fill(dc, 0, stepH);
+    }
   }
+  barrier(sync, threads);
   for (let k = T - 1; k >= 0; k--) {
     const t = reverse ? T - 1 - k : k;
     const tPrev = reverse ? t + 1 : t - 1;
@@ -323,32 +352,39 @@ export function rnnBackward(
       const dhRow = dh + bH;
       const dhNextRow = dhNext + bH;
       const dxRow = dxStep + bG;
-      let o: usize = 0;
+      let o = oStart;
       if (mode == LSTM) {
         const gRow = gatesStep + bG;
         const cRow = extraStep + bH;
         const cPrevRow = cPrevStep + bH;
         const dcRow = dc + bH;
-        for (; o + 16 <= Hb; o += 16) lstmBackwardAt<Wide>(gRow, cRow, cPrevRow, dhRow, dcRow, dOutPrev, dxRow, dhNextRow, Hb, o);
-        for (; o < Hb; o += 4) lstmBackwardAt<Narrow>(gRow, cRow, cPrevRow, dhRow, dcRow, dOutPrev, dxRow, dhNextRow, Hb, o);
+        for (; o + 16 <= oEnd; o += 16) lstmBackwardAt<Wide>(gRow, cRow, cPrevRow, dhRow, dcRow, dOutPrev, dxRow, dhNextRow, Hb, o);
+        for (; o < oEnd; o += 4) lstmBackwardAt<Narrow>(gRow, cRow, cPrevRow, dhRow, dcRow, dOutPrev, dxRow, dhNextRow, Hb, o);
       } else if (mode == GRU) {
         const gRow = gatesStep + bG;
         const hnRow = extraStep + bH;
         const hPrevRow = hPrevStep + bH;
         const dhpRow = dhpStep + bG;
-        for (; o + 16 <= Hb; o += 16) gruBackwardAt<Wide>(gRow, hnRow, hPrevRow, dhRow, dOutPrev, dxRow, dhpRow, dhNextRow, Hb, o);
-        for (; o < Hb; o += 4) gruBackwardAt<Narrow>(gRow, hnRow, hPrevRow, dhRow, dOutPrev, dxRow, dhpRow, dhNextRow, Hb, o);
+        for (; o + 16 <= oEnd; o += 16) gruBackwardAt<Wide>(gRow, hnRow, hPrevRow, dhRow, dOutPrev, dxRow, dhpRow, dhNextRow, Hb, o);
+        for (; o < oEnd; o += 4) gruBackwardAt<Narrow>(gRow, hnRow, hPrevRow, dhRow, dOutPrev, dxRow, dhpRow, dhNextRow, Hb, o);
       } else {
         const relu = mode == RNN_RELU;
         const hRow = hStep + bH;
-        for (; o + 16 <= Hb; o += 16) rnnBackwardAt<Wide>(relu, hRow, dhRow, dOutPrev, dxRow, dhNextRow, o);
-        for (; o < Hb; o += 4) rnnBackwardAt<Narrow>(relu, hRow, dhRow, dOutPrev, dxRow, dhNextRow, o);
+        for (; o + 16 <= oEnd; o += 16) rnnBackwardAt<Wide>(relu, hRow, dhRow, dOutPrev, dxRow, dhNextRow, o);
+        for (; o < oEnd; o += 4) rnnBackwardAt<Narrow>(relu, hRow, dhRow, dOutPrev, dxRow, dhNextRow, o);
       }
     }
-    if (k > 0 || dh0 != 0) gemm(1, B, H, G, dhpStep, 0, G, 0, wHh, 0, H, 0, dhNext, 0, H, 1, gemmScratch);
+    if (k > 0 || dh0 != 0) {
+      if (threads == 1) gemm(1, B, H, G, dhpStep, 0, G, 0, wHh, 0, H, 0, dhNext, 0, H, 1, gemmScratch);
+      else {
+        barrier(sync, threads); // the GEMM reads every gate column of this step's gradients
+        gemm(1, B, units, G, dhpStep, 0, G, 0, wHh + oStart, 0, H, 0, dhNext + oStart, 0, H, 1, ownScratch);
+      }
+    }
     const swap = dh;
     dh = dhNext;
     dhNext = swap;
   }
-  if (dh0 != 0) memory.copy(dh0, dh, stepH);
+  barrier(sync, threads);
+  if (thread == 0 && dh0 != 0) memory.copy(dh0, dh, stepH);
 }

@@ -3,7 +3,8 @@
 // course's hello -> ohlol RNNCell lesson (examples/04: 5 hand-stepped cell calls, cross-entropy, Adam lr 0.1).
 //
 // Implementations, one after another in this process (PyTorch in a child process), so ratios come from one run:
-//   wasm-simd / wasm-relaxed-simd: the built package (dist/index.mjs) with its fused recurrent kernels
+//   wasm-simd / wasm-relaxed-simd: the built package (dist/index.mjs) with its fused recurrent kernels, on one
+//     thread; `wasm-relaxed-simd:2t`: the same on two threads (torch.setNumThreads(2))
 //   js: the same package on the pure-JS backend (its fused kernels' typed-array twin)
 //   composite: the layers composed from primitive ops (src/nn/rnn-reference.ts, one op per gate per step),
 //     bundled from src/ on the fly, on the best wasm build: what the fused op replaced
@@ -15,7 +16,7 @@
 // Every figure is the median over timed iterations after warm-up; the machine's load is printed with it.
 //
 // Usage: node bench/rnn.mjs [--only=lstm,gru,rnn,hello]
-//                           [--impls=wasm-simd,wasm-relaxed-simd,js,composite,torch,torch-prescott]
+//                           [--impls=wasm-simd,wasm-relaxed-simd,wasm-relaxed-simd:2t,js,composite,torch,torch-prescott]
 //                           [--steps=N]   (timed training steps per model, default 15; js runs 2)
 // Never run from tests.
 import { execSync, spawnSync } from 'node:child_process';
@@ -34,7 +35,7 @@ mkdirSync(outDir, { recursive: true });
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const ONLY = (args.only ?? 'lstm,gru,rnn,hello').split(',');
-const IMPLS = (args.impls ?? 'wasm-simd,wasm-relaxed-simd,js,composite,torch,torch-prescott').split(',');
+const IMPLS = (args.impls ?? 'wasm-simd,wasm-relaxed-simd,wasm-relaxed-simd:2t,js,composite,torch,torch-prescott').split(',');
 const STEPS = Number(args.steps ?? 15);
 const SIZE = { seq: 32, batch: 32, input: 64, hidden: 256 };
 const MODELS = [
@@ -125,8 +126,9 @@ export function helloEpoch(torch, cellFn) {
   };
 }
 
-function measureOurs(torch, backendName, reference) {
+function measureOurs(torch, backendName, reference, threads = 1) {
   torch.setBackend(backendName);
+  torch.setNumThreads(threads);
   const js = backendName === 'js';
   const result = {};
   for (const model of MODELS) {
@@ -226,7 +228,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         const best = ['wasm-relaxed-simd', 'wasm-simd'].find((b) => { try { composite.setBackend(b); return true; } catch { return false; } });
         columns.push({ name: `composite (${best})`, r: measureOurs(composite, best, composite.rnnReference) });
       } else {
-        columns.push({ name: impl, r: measureOurs(torch, impl) });
+        const [backendName, threads] = impl.split(':');
+        columns.push({ name: impl, r: measureOurs(torch, backendName, undefined, threads === '2t' ? 2 : 1) });
       }
     } catch (err) {
       console.log(`# ${impl}: skipped (${err instanceof Error ? err.message.split('\n')[0] : err})`);

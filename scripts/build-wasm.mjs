@@ -1,6 +1,7 @@
-// Compiles the AssemblyScript kernels (assembly/) into two builds, SIMD and SIMD + relaxed SIMD:
-//   build/wasmtorch.simd.wasm, build/wasmtorch.relaxed.wasm
-//   src/backend/wasm/generated/simd.ts, .../relaxed.ts   (the same bytes as a base64 string constant)
+// Compiles the AssemblyScript kernels (assembly/) into four builds: SIMD and SIMD + relaxed SIMD, each with its own
+// memory and with an imported shared memory (the "-threads" builds, for worker threads):
+//   build/wasmtorch.{simd,relaxed,simd-threads,relaxed-threads}.wasm
+//   src/backend/wasm/generated/<variant>.ts   (the same bytes as a base64 string constant)
 // Usage: node scripts/build-wasm.mjs [--if-stale]
 //   --if-stale  do nothing when every output is newer than every file in assembly/, asconfig.json and this script.
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const variants = ['simd', 'relaxed'];
+const variants = ['simd', 'relaxed', 'simd-threads', 'relaxed-threads'];
 const wasmPath = (variant) => join(root, 'build', `wasmtorch.${variant}.wasm`);
 const modulePath = (variant) => join(root, 'src', 'backend', 'wasm', 'generated', `${variant}.ts`);
 

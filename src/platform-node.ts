@@ -10,9 +10,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import type { Platform } from './platform.js';
+import { Worker } from 'node:worker_threads';
+import type { KernelWorker, Platform } from './platform.js';
 
 function optedOut(): boolean {
   const value = process.env.WASMTORCH_NO_RELAXED_SIMD;
@@ -35,6 +37,16 @@ async function fetchBytes(url: string | URL): Promise<Uint8Array<ArrayBuffer>> {
   }
 }
 
+function startWorker(source: string): KernelWorker | null {
+  try {
+    const worker = new Worker(source, { eval: true });
+    worker.unref(); // an idle kernel worker must not keep the process alive
+    return { postMessage: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
+  } catch {
+    return null;
+  }
+}
+
 export const platform: Platform = {
   prepareWasm(relaxedValidates) {
     if (optedOut() || relaxedValidates()) return;
@@ -48,4 +60,7 @@ export const platform: Platform = {
   fetchBytes,
   // a static import: works in the ESM bundle on every Node 20, where no synchronous runtime lookup exists
   fileAccess: () => ({ readFileSync, writeFileSync }),
+  cpuCount: () => (typeof availableParallelism === 'function' ? availableParallelism() : cpus().length) || 1,
+  sharedMemory: () => typeof SharedArrayBuffer === 'function',
+  startWorker,
 };

@@ -15,7 +15,7 @@
 import type { Backend, BackendName } from './backend/types.js';
 import { createJsBackend } from './backend/js/index.js';
 import { createWasmBackend, wasmBytes, type WasmVariant } from './backend/wasm/index.js';
-import { provideCompiledModule } from './backend/wasm/module.js';
+import { buildOf, provideCompiledModule } from './backend/wasm/module.js';
 import { platform } from './platform.js';
 
 export type BackendChoice = BackendName | 'wasm';
@@ -41,16 +41,26 @@ let active: Backend | null = null;
 let loadedVariant: WasmVariant | null = null;
 let readyPromise: Promise<void> | null = null;
 let urlLoad: Promise<void> | null = null;
-let features: { simd: boolean; relaxed: boolean } | null = null;
+let features: { simd: boolean; relaxed: boolean; threads: boolean } | null = null;
 
 /** What this engine validates, checked once (after the platform had its chance to enable relaxed SIMD). */
-function engineFeatures(): { simd: boolean; relaxed: boolean } {
+function engineFeatures(): { simd: boolean; relaxed: boolean; threads: boolean } {
   if (features) return features;
   const hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function';
-  const validates = (variant: WasmVariant): boolean => hasWasm && WebAssembly.validate(wasmBytes(variant));
+  const validates = (variant: WasmVariant, shared = false): boolean =>
+    hasWasm && WebAssembly.validate(wasmBytes(buildOf(variant, shared)));
   if (hasWasm) platform.prepareWasm(() => validates('relaxed'));
-  features = { simd: validates('simd'), relaxed: validates('relaxed') };
+  features = { simd: validates('simd'), relaxed: validates('relaxed'), threads: validates('simd', true) };
   return features;
+}
+
+/**
+ * Whether the wasm backends get a shared memory (the '-threads' builds), so that kernels can use worker
+ * threads: where the engine has WebAssembly threads, the host shares memory with workers (Node; a cross-origin
+ * isolated page), and the build was not loaded from a URL (`ready({ wasmUrl })` serves the unshared builds).
+ */
+function sharedBuilds(): boolean {
+  return engineFeatures().threads && platform.sharedMemory() && loadedVariant === null;
 }
 
 /** The build the default choice uses, or null for the pure-JS kernels. */
@@ -78,10 +88,23 @@ function instantiate(name: BackendName): Backend {
   else {
     const variant: WasmVariant = name === 'wasm-relaxed-simd' ? 'relaxed' : 'simd';
     if (!engineFeatures()[variant]) throw unsupported(name);
-    backend = createWasmBackend(variant);
+    backend = createSharedOrNot(variant);
   }
   instances.set(name, backend);
   return backend;
+}
+
+/** A wasm backend with a shared memory where possible; one with its own memory where that fails (e.g. the 4 GiB
+ * shared maximum cannot be reserved). */
+function createSharedOrNot(variant: WasmVariant): Backend {
+  if (sharedBuilds()) {
+    try {
+      return createWasmBackend(variant, { shared: true });
+    } catch {
+      // fall through to the unshared build: correct everywhere, one thread
+    }
+  }
+  return createWasmBackend(variant);
 }
 
 /** The default choice; a WebAssembly build that validates but may not be compiled here falls back to 'js'. */
@@ -160,7 +183,8 @@ async function compileDefault(): Promise<void> {
   const variant = defaultVariant();
   if (variant !== null) {
     try {
-      provideCompiledModule(variant, await WebAssembly.compile(wasmBytes(variant)));
+      const build = buildOf(variant, sharedBuilds());
+      provideCompiledModule(build, await WebAssembly.compile(wasmBytes(build)));
     } catch {
       // refused (e.g. by a Content-Security-Policy): currentBackend() warns and falls back to 'js'
     }

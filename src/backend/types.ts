@@ -234,6 +234,12 @@ export interface Backend {
   /** Return a buffer to the allocator; using it afterwards is a caller bug. */
   free(buf: Buf): void;
   memoryStats(): MemoryStats;
+  /**
+   * Threads ready to run parts of a kernel call now, the caller included (1 where the backend has none):
+   * large products and recurrent layers split among up to min(this, torch.getNumThreads()) threads, with
+   * results identical to one thread's.
+   */
+  readyThreads(): number;
 
   // ---- host transfer ----
   /** A copy of elements [off, off + n). */

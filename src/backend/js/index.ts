@@ -25,6 +25,7 @@ export function createJsBackend(): Backend {
     alloc: (length, dtype) => allocator.alloc(length, dtype),
     free: (buf) => allocator.free(buf),
     memoryStats: () => allocator.stats(),
+    readyThreads: () => 1,
 
     read: (buf, off, n) => elements(buf).slice(off, off + n),
     readScalar: (buf, off) => elements(buf)[off],

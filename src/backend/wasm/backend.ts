@@ -10,8 +10,12 @@ import type {
   Backend, BackendName, BinaryOp, Buf, DType, MemoryStats, RecurrentMode, ReduceOp, UnaryOp,
 } from '../types.js';
 import { SizeClassAllocator } from './allocator.js';
-import { instantiateKernels, type KernelExports, type WasmVariant } from './module.js';
+import { COLUMN_TILE, PARALLEL_MIN_FLOPS, ranges, splitGemm, type GemmArgs } from './gemm-split.js';
+import {
+  buildOf, compiledModule, instantiateKernels, SHARED_MAXIMUM_PAGES, type KernelExports, type WasmVariant,
+} from './module.js';
 import { createOptimSteps } from './optim.js';
+import { Job, KernelThreads, numThreads, type JobOp } from './threads.js';
 
 /** Shape/stride slots in the meta area hold this many entries (assembly/strided.ts MAX_RANK). */
 const MAX_RANK = 64;
@@ -44,9 +48,30 @@ function addrOrNone(buf: Buf | null, off: number): number {
   return buf === null ? 0 : (buf as WasmBuf).ptr + off * 4;
 }
 
-export function createWasmBackend(variant: WasmVariant): Backend {
-  const k: KernelExports = instantiateKernels(variant);
+/** Gates per hidden unit of each recurrent mode (Recurrent in ../types.ts: tanh, ReLU, LSTM, GRU). */
+const GATES = [1, 1, 4, 3];
+/**
+ * A recurrent call runs on several threads only when each step's product (2·B·gates·H·H flops) is at least
+ * this: the threads meet at a barrier every step, which must stay small against the step's work.
+ */
+const RECURRENT_STEP_MIN_FLOPS = 1 << 20;
+
+/** A block of scratch the backend owns: reused across calls, grown on demand, not counted in `bytes`. */
+interface Scratch { ptr: number; sizeClass: number; bytes: number }
+const NO_SCRATCH: Scratch = { ptr: 0, sizeClass: -1, bytes: 0 };
+
+/**
+ * The backend over a fresh instance of the `variant` build. With `shared`, its memory is a shared
+ * WebAssembly.Memory and large products run on worker threads too (threads.ts, up to numThreads()).
+ */
+export function createWasmBackend(variant: WasmVariant, options: { shared?: boolean } = {}): Backend {
+  const build = buildOf(variant, options.shared === true);
+  const sharedMemory = options.shared === true
+    ? new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true })
+    : undefined;
+  const k: KernelExports = instantiateKernels(build, sharedMemory);
   const memory = k.memory;
+  const threads = sharedMemory !== undefined ? new KernelThreads(compiledModule(build), sharedMemory) : null;
   let f32 = new Float32Array(memory.buffer);
   let i32 = new Int32Array(memory.buffer);
   const refreshViews = (): void => {
@@ -56,8 +81,45 @@ export function createWasmBackend(variant: WasmVariant): Backend {
   const allocator = new SizeClassAllocator(memory, k.heapBase(), refreshViews);
   const meta = allocator.alloc(k.metaBytes(), 'the kernel meta area', false).ptr;
   const metaIndex = meta >>> 2;
-  let gemmScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
-  let recurrentScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
+  /** gemm scratch per thread: [0] the caller's, [w] worker w's */
+  const gemmScratch: Scratch[] = [NO_SCRATCH];
+  let recurrentScratch = NO_SCRATCH;
+
+  /** Thread `t`'s scratch for an m×n×k product. */
+  const gemmScratchFor = (t: number, m: number, n: number, kk: number): number => {
+    const need = k.gemmScratchBytes(m, n, kk);
+    const current = gemmScratch[t] ?? NO_SCRATCH;
+    if (need <= current.bytes) return current.ptr;
+    if (current.sizeClass >= 0) allocator.free(current.ptr, current.sizeClass, false);
+    gemmScratch[t] = NO_SCRATCH;
+    const block = allocator.alloc(need, `gemm scratch of thread ${t} (m=${m}, n=${n}, k=${kk})`, false);
+    gemmScratch[t] = { ...block, bytes: need };
+    return block.ptr;
+  };
+
+  /** Runs `g` split among the threads that are ready, or returns false to leave it to one thread. */
+  const gemmOnThreads = (g: GemmArgs): boolean => {
+    if (threads === null) return false;
+    const wanted = numThreads();
+    if (wanted < 2) return false;
+    const parts = splitGemm(g, threads.usable(wanted), k);
+    if (parts === null) return false;
+    // every scratch first: allocating may grow the memory, which must not happen while workers run
+    const scratch = parts.map((p, t) => gemmScratchFor(t, p.m, p.n, p.k));
+    for (let t = 1; t < parts.length; t++) {
+      const p = parts[t]!;
+      threads.post(t, Job.gemm, [p.batch, p.m, p.n, p.k, p.a, p.aBatchStride, p.lda, p.transA,
+        p.b, p.bBatchStride, p.ldb, p.transB, p.c, p.cBatchStride, p.ldc, p.accumulate, scratch[t]!]);
+    }
+    const own = parts[0]!;
+    try {
+      k.gemm(own.batch, own.m, own.n, own.k, own.a, own.aBatchStride, own.lda, own.transA,
+        own.b, own.bBatchStride, own.ldb, own.transB, own.c, own.cBatchStride, own.ldc, own.accumulate, scratch[0]!);
+    } finally {
+      for (let t = 1; t < parts.length; t++) threads.join(t, 'gemm');
+    }
+    return true;
+  };
 
   /** The recurrent kernels' scratch (the backend's own, like gemm's): reused, grown on demand, untracked. */
   const recurrentScratchFor = (mode: RecurrentMode, B: number, H: number): number => {
@@ -69,6 +131,35 @@ export function createWasmBackend(variant: WasmVariant): Backend {
       recurrentScratch = { ...block, bytes: need };
     }
     return recurrentScratch.ptr;
+  };
+
+  /** Two i32 words where threads running one recurrent call meet (assembly/sync.ts); the count is reset per call. */
+  const sync = threads !== null ? allocator.alloc(16, 'the kernel threads\' barrier', false).ptr : 0;
+
+  /**
+   * The hidden-unit ranges, one per thread, for a recurrent call, or null to run it on one thread: only where
+   * every thread's GEMMs stay on the blocked path, so the result has the same bits as on one thread.
+   */
+  const recurrentUnits = (mode: RecurrentMode, T: number, B: number, H: number): [number, number][] | null => {
+    if (threads === null) return null;
+    const wanted = numThreads();
+    const G = GATES[mode]! * H;
+    if (wanted < 2 || 2 * B * G * H < RECURRENT_STEP_MIN_FLOPS || 2 * T * B * G * H < PARALLEL_MIN_FLOPS) return null;
+    if (!k.gemmIsBlocked(B, G) || !k.gemmIsBlocked(B, H)) return null;
+    const units = ranges(H, threads.usable(wanted), COLUMN_TILE);
+    if (units.length < 2 || units.some(([s, e]) => !k.gemmIsBlocked(B, e - s))) return null;
+    return units;
+  };
+
+  /** Runs a recurrent kernel on every thread: `args(t)` gives worker t's operands; `own` runs thread 0's part. */
+  const recurrentOnThreads = (op: JobOp, count: number, args: (t: number) => number[], own: () => void): void => {
+    i32[sync >>> 2] = 0;
+    for (let t = 1; t < count; t++) threads!.post(t, op, args(t));
+    try {
+      own();
+    } finally {
+      for (let t = 1; t < count; t++) threads!.join(t, op === Job.rnnForward ? 'rnnForward' : 'rnnBackward');
+    }
   };
 
   /** Writes `values` into meta slot `slot`. */
@@ -103,6 +194,8 @@ export function createWasmBackend(variant: WasmVariant): Backend {
       if (b.sizeClass >= 0) allocator.free(b.ptr, b.sizeClass);
       b.ptr = -1;
     },
+
+    readyThreads: () => (threads === null ? 1 : threads.ready()),
 
     memoryStats(): MemoryStats {
       return { bytes: allocator.bytes, peakBytes: allocator.peakBytes, reservedBytes: allocator.reservedBytes };
@@ -188,19 +281,18 @@ export function createWasmBackend(variant: WasmVariant): Backend {
     gemm(batch, m, n, kk, a, aOff, aBatchStride, lda, transA, b, bOff, bBatchStride, ldb, transB,
       c, cOff, cBatchStride, ldc, accumulate): void {
       if (batch === 0 || m === 0 || n === 0) return;
-      const need = k.gemmScratchBytes(m, n, kk);
-      if (need > gemmScratch.bytes) {
-        // the scratch is the backend's own: reused across calls, grown on demand, not counted in `bytes`
-        if (gemmScratch.sizeClass >= 0) allocator.free(gemmScratch.ptr, gemmScratch.sizeClass, false);
-        gemmScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
-        const block = allocator.alloc(need, `gemm scratch (m=${m}, n=${n}, k=${kk})`, false);
-        gemmScratch = { ...block, bytes: need };
-      }
-      k.gemm(batch, m, n, kk,
-        addr(a, aOff), aBatchStride, lda, transA ? 1 : 0,
-        addr(b, bOff), bBatchStride, ldb, transB ? 1 : 0,
-        addr(c, cOff), cBatchStride, ldc, accumulate ? 1 : 0,
-        gemmScratch.ptr);
+      const aAddr = addr(a, aOff);
+      const bAddr = addr(b, bOff);
+      const cAddr = addr(c, cOff);
+      const ta = transA ? 1 : 0;
+      const tb = transB ? 1 : 0;
+      const acc = accumulate ? 1 : 0;
+      if (threads !== null && 2 * batch * m * n * kk >= PARALLEL_MIN_FLOPS && gemmOnThreads({
+        batch, m, n, k: kk, a: aAddr, aBatchStride, lda, transA: ta, b: bAddr, bBatchStride, ldb, transB: tb,
+        c: cAddr, cBatchStride, ldc, accumulate: acc,
+      })) return;
+      const scratch = gemmScratchFor(0, m, n, kk);
+      k.gemm(batch, m, n, kk, aAddr, aBatchStride, lda, ta, bAddr, bBatchStride, ldb, tb, cAddr, cBatchStride, ldc, acc, scratch);
     },
 
     gather(out, outOff, x, xOff, index, indexOff, outer, n, kk, inner): void {
@@ -228,20 +320,44 @@ export function createWasmBackend(variant: WasmVariant): Backend {
       h0, h0Off, c0, c0Off, out, outOff, hN, hNOff, cN, cNOff, saved, savedOff): void {
       if (B === 0 || H === 0) return;
       const scratch = recurrentScratchFor(mode, B, H);
-      k.rnnForward(mode, T, B, H, reverse ? 1 : 0,
-        addr(xProj, xProjOff), addr(wHh, wHhOff), addrOrNone(bIh, bIhOff), addrOrNone(bHh, bHhOff),
-        addr(h0, h0Off), addrOrNone(c0, c0Off),
-        addr(out, outOff), addrOrNone(hN, hNOff), addrOrNone(cN, cNOff), addrOrNone(saved, savedOff), scratch);
+      const rev = reverse ? 1 : 0;
+      const xp = addr(xProj, xProjOff), w = addr(wHh, wHhOff), bi = addrOrNone(bIh, bIhOff), bh = addrOrNone(bHh, bHhOff);
+      const h = addr(h0, h0Off), c = addrOrNone(c0, c0Off), o = addr(out, outOff);
+      const hn = addrOrNone(hN, hNOff), cn = addrOrNone(cN, cNOff), sv = addrOrNone(saved, savedOff);
+      const units = recurrentUnits(mode, T, B, H);
+      if (units === null) {
+        k.rnnForward(mode, T, B, H, rev, xp, w, bi, bh, h, c, o, hn, cn, sv, scratch, 0, 1, 0, 0, H, 0);
+        return;
+      }
+      const own = units.map(([s, e], t) => gemmScratchFor(t, B, e - s, H));
+      const args = (t: number): number[] => [mode, T, B, H, rev, xp, w, bi, bh, h, c, o, hn, cn, sv, scratch,
+        t, units.length, sync, units[t]![0], units[t]![1], own[t]!];
+      recurrentOnThreads(Job.rnnForward, units.length, args, () =>
+        k.rnnForward(mode, T, B, H, rev, xp, w, bi, bh, h, c, o, hn, cn, sv, scratch,
+          0, units.length, sync, units[0]![0], units[0]![1], own[0]!));
     },
 
     rnnBackward(mode, T, B, H, reverse, wHh, wHhOff, h0, h0Off, c0, c0Off, out, outOff, saved, savedOff,
       dOut, dOutOff, dhN, dhNOff, dcN, dcNOff, dXProj, dXProjOff, dHProj, dHProjOff, dh0, dh0Off, dc0, dc0Off): void {
       if (B === 0 || H === 0) return;
       const scratch = recurrentScratchFor(mode, B, H);
-      k.rnnBackward(mode, T, B, H, reverse ? 1 : 0,
-        addr(wHh, wHhOff), addr(h0, h0Off), addrOrNone(c0, c0Off), addr(out, outOff), addrOrNone(saved, savedOff),
-        addrOrNone(dOut, dOutOff), addrOrNone(dhN, dhNOff), addrOrNone(dcN, dcNOff),
-        addr(dXProj, dXProjOff), addrOrNone(dHProj, dHProjOff), addrOrNone(dh0, dh0Off), addrOrNone(dc0, dc0Off), scratch);
+      const rev = reverse ? 1 : 0;
+      const w = addr(wHh, wHhOff), h = addr(h0, h0Off), c = addrOrNone(c0, c0Off), o = addr(out, outOff);
+      const sv = addrOrNone(saved, savedOff), dO = addrOrNone(dOut, dOutOff), dhn = addrOrNone(dhN, dhNOff);
+      const dcn = addrOrNone(dcN, dcNOff), dx = addr(dXProj, dXProjOff), dhp = addrOrNone(dHProj, dHProjOff);
+      const dh = addrOrNone(dh0, dh0Off), dc = addrOrNone(dc0, dc0Off);
+      const units = recurrentUnits(mode, T, B, H);
+      if (units === null) {
+        k.rnnBackward(mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch, 0, 1, 0, 0, H, 0);
+        return;
+      }
+      const G = GATES[mode]! * H;
+      const own = units.map(([s, e], t) => gemmScratchFor(t, B, e - s, G));
+      const args = (t: number): number[] => [mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch,
+        t, units.length, sync, units[t]![0], units[t]![1], own[t]!];
+      recurrentOnThreads(Job.rnnBackward, units.length, args, () =>
+        k.rnnBackward(mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch,
+          0, units.length, sync, units[0]![0], units[0]![1], own[0]!));
     },
 
     // ---- optimizers (src/backend/wasm/optim.ts) ----

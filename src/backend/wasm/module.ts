@@ -5,10 +5,33 @@
  * offset an i32 in elements (all elements are 4 bytes: float32, or int64 stored as int32). `meta` is a
  * scratch area of metaBytes() bytes holding shape and strides in 64-entry i32 slots (assembly/strided.ts).
  */
+import { wasmBase64 as relaxedThreadsBase64 } from './generated/relaxed-threads.js';
 import { wasmBase64 as relaxedBase64 } from './generated/relaxed.js';
+import { wasmBase64 as simdThreadsBase64 } from './generated/simd-threads.js';
 import { wasmBase64 as simdBase64 } from './generated/simd.js';
 
+/** The instruction set of a build: WebAssembly SIMD, or SIMD + relaxed SIMD. */
 export type WasmVariant = 'simd' | 'relaxed';
+/**
+ * A compiled build: a variant with its own memory, or (`-threads`) importing a shared memory as `env.memory`,
+ * so that worker threads can run kernels on the same tensors (src/backend/wasm/threads.ts).
+ */
+export type WasmBuild = WasmVariant | 'simd-threads' | 'relaxed-threads';
+
+const BASE64: Record<WasmBuild, string> = {
+  simd: simdBase64,
+  relaxed: relaxedBase64,
+  'simd-threads': simdThreadsBase64,
+  'relaxed-threads': relaxedThreadsBase64,
+};
+
+/** The build of `variant`, with a shared memory when `shared`. */
+export function buildOf(variant: WasmVariant, shared: boolean): WasmBuild {
+  return shared ? `${variant}-threads` : variant;
+}
+
+/** Pages of the shared memory's fixed maximum (4 GiB, as the unshared builds may grow to). */
+export const SHARED_MAXIMUM_PAGES = 65536;
 
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
@@ -41,18 +64,24 @@ export interface KernelExports {
     scratch: number,
   ): void;
   gemmScratchBytes(m: number, n: number, k: number): number;
+  /** Rows per micro-tile (MR) of the blocked product: row splits land on multiples of it. */
+  gemmRowTile(): number;
+  /** 1 when gemm() takes its blocked path for this m×n (k > 0): only then do row/column splits change no bits. */
+  gemmIsBlocked(m: number, n: number): number;
   // ---- recurrent (assembly/rnn.ts); absent buffers are address 0 ----
   rnnScratchBytes(mode: number, B: number, H: number): number;
   rnnForward(
     mode: number, T: number, B: number, H: number, reverse: number,
     xProj: number, wHh: number, bIh: number, bHh: number, h0: number, c0: number,
     out: number, hN: number, cN: number, saved: number, scratch: number,
+    thread: number, threads: number, sync: number, unitStart: number, unitEnd: number, ownScratch: number,
   ): void;
   rnnBackward(
     mode: number, T: number, B: number, H: number, reverse: number,
     wHh: number, h0: number, c0: number, out: number, saved: number,
     dOut: number, dhN: number, dcN: number,
     dXProj: number, dHProj: number, dh0: number, dc0: number, scratch: number,
+    thread: number, threads: number, sync: number, unitStart: number, unitEnd: number, ownScratch: number,
   ): void;
   // ---- optimizers (assembly/optim.ts): `table` holds `count` targets laid out as that file says ----
   adamStep(
@@ -69,7 +98,7 @@ export interface KernelExports {
   ): void;
 }
 
-const decoded: Partial<Record<WasmVariant, Uint8Array<ArrayBuffer>>> = {};
+const decoded: Partial<Record<WasmBuild, Uint8Array<ArrayBuffer>>> = {};
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
@@ -83,38 +112,49 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** The module's bytes for a build: 'simd' (WebAssembly SIMD) or 'relaxed' (SIMD + relaxed SIMD). */
-export function wasmBytes(variant: WasmVariant): Uint8Array<ArrayBuffer> {
-  let bytes = decoded[variant];
+/** The bytes of a build ('simd', 'relaxed', or either with '-threads'). */
+export function wasmBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
+  let bytes = decoded[build];
   if (bytes === undefined) {
-    if (variant !== 'simd' && variant !== 'relaxed') {
-      throw new Error(`wasmBytes: unknown variant '${String(variant)}', expected 'simd' or 'relaxed'`);
+    const text = BASE64[build];
+    if (text === undefined) {
+      throw new Error(`wasmBytes: unknown build '${String(build)}', expected one of ${Object.keys(BASE64).join(', ')}`);
     }
-    bytes = decodeBase64(variant === 'simd' ? simdBase64 : relaxedBase64);
-    decoded[variant] = bytes;
+    bytes = decodeBase64(text);
+    decoded[build] = bytes;
   }
   return bytes;
 }
 
-const modules: Partial<Record<WasmVariant, WebAssembly.Module>> = {};
+const modules: Partial<Record<WasmBuild, WebAssembly.Module>> = {};
 
 /** Hands in a build compiled asynchronously elsewhere (src/runtime.ts `ready`); later instances use it. */
-export function provideCompiledModule(variant: WasmVariant, module: WebAssembly.Module): void {
-  modules[variant] ??= module;
+export function provideCompiledModule(build: WasmBuild, module: WebAssembly.Module): void {
+  modules[build] ??= module;
 }
 
-/** A fresh instance (with its own memory) of a build, compiled synchronously; the module is compiled once. */
-export function instantiateKernels(variant: WasmVariant): KernelExports {
-  let module = modules[variant];
+/** A build compiled synchronously, once. */
+export function compiledModule(build: WasmBuild): WebAssembly.Module {
+  let module = modules[build];
   if (module === undefined) {
     try {
-      module = new WebAssembly.Module(wasmBytes(variant));
+      module = new WebAssembly.Module(wasmBytes(build));
     } catch (err) {
-      throw new Error(`createWasmBackend: the '${variant}' build does not compile on this host ` +
+      throw new Error(`createWasmBackend: the '${build}' build does not compile on this host ` +
         `(${err instanceof Error ? err.message : String(err)})` +
-        (variant === 'relaxed' ? '; relaxed SIMD needs Node >= 22, a current browser, or --experimental-wasm-relaxed-simd' : ''));
+        (build.startsWith('relaxed') ? '; relaxed SIMD needs Node >= 22, a current browser, or --experimental-wasm-relaxed-simd' : ''));
     }
-    modules[variant] = module;
+    modules[build] = module;
   }
-  return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  return module;
+}
+
+/**
+ * A fresh instance of a build: with its own memory, or over `sharedMemory` (a shared WebAssembly.Memory) for
+ * a '-threads' build.
+ */
+export function instantiateKernels(build: WasmBuild, sharedMemory?: WebAssembly.Memory): KernelExports {
+  const imports: WebAssembly.Imports = sharedMemory === undefined ? {} : { env: { memory: sharedMemory } };
+  // the '-threads' builds export the memory they import, so `memory` is the shared one
+  return new WebAssembly.Instance(compiledModule(build), imports).exports as unknown as KernelExports;
 }
