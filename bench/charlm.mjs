@@ -4,6 +4,7 @@
 // generator reproduces PyTorch's draws) and draw the same dropout masks, so their losses agree closely at first.
 //
 // Usage: node bench/charlm.mjs [--steps=2000] [--impls=wasmtorch,torch] [--eval-every=500] [--eval-windows=N]
+//                              [--threads=1]  (both sides: torch.setNumThreads / OPENBLAS_NUM_THREADS + set_num_threads)
 //                              [--cell=lstm] [--hidden=256] [--layers=2] [--embedding=64] [--seq=100]
 //                              [--batch=32] [--dropout=0.2] [--lr=0.002] [--seed=0]
 //        node bench/charlm.mjs --report [--steps=2000]   (prints the table from the saved results)
@@ -28,6 +29,7 @@ const STEPS = Number(args.steps ?? 2000);
 const IMPLS = (args.impls ?? 'wasmtorch,torch').split(',');
 const EVAL_EVERY = Number(args['eval-every'] ?? 500);
 const EVAL_WINDOWS = args['eval-windows'] === undefined ? undefined : Number(args['eval-windows']);
+const THREADS = Number(args.threads ?? 1);
 /** bench flag -> [config key of model.mjs, flag of charlm.py] */
 const CONFIG_FLAGS = {
   cell: ['cell', 'cell'], hidden: ['hiddenSize', 'hidden'], layers: ['numLayers', 'layers'], embedding: ['embeddingDim', 'embedding'],
@@ -41,19 +43,20 @@ for (const [flag, [key, pyFlag]] of Object.entries(CONFIG_FLAGS)) {
   pythonArgs.push(`--${pyFlag}`, args[flag]);
 }
 
-const resultFile = (impl) => join(outDir, `charlm-${impl}-${STEPS}.json`);
+const resultFile = (impl) => join(outDir, `charlm-${impl}-${STEPS}${THREADS > 1 ? `-${THREADS}t` : ''}.json`);
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 const log = (text) => process.stderr.write(`${text}\n`);
 
 async function runWasmtorch() {
   const { main } = await import('../examples/char-lm/train.mjs');
   const torch = await import('wasmtorch');
+  torch.setNumThreads(THREADS);
   const loadBefore = load();
   const run = await main({
     config, checkpoint: null, chart: null, sampleLength: 0, evalEvery: EVAL_EVERY, evalWindows: EVAL_WINDOWS, log,
   });
   return {
-    impl: `wasmtorch (${torch.backend()})`, config: run.config, tokensPerSecond: run.tokensPerSecond, trainSeconds: run.trainSeconds,
+    impl: `wasmtorch (${torch.backend()}, ${torch.getNumThreads()} thread${torch.getNumThreads() > 1 ? 's' : ''})`, config: run.config, tokensPerSecond: run.tokensPerSecond, trainSeconds: run.trainSeconds,
     evals: run.history.evals, firstLosses: run.history.losses.slice(0, 5), loadBefore, loadAfter: load(),
   };
 }
@@ -62,7 +65,7 @@ function runTorch() {
   const loadBefore = load();
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/python3', [join(root, 'bench', 'charlm.py'), ...pythonArgs], {
-      cwd: root, env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root, env: { ...process.env, OPENBLAS_NUM_THREADS: String(THREADS) }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     const evals = [];
     const firstLosses = [];
@@ -92,7 +95,7 @@ function runTorch() {
       if (code !== 0 || !done) reject(new Error(`bench/charlm.py exited with code ${code}`));
       else {
         resolve({
-          impl: `PyTorch ${start.torch} (${start.threads} thread, OPENBLAS_NUM_THREADS=${start.openblas_threads})`,
+          impl: `PyTorch ${start.torch} (${start.threads} thread${start.threads > 1 ? 's' : ''}, OPENBLAS_NUM_THREADS=${start.openblas_threads})`,
           tokensPerSecond: done.tokens_per_s, trainSeconds: done.train_seconds, evals, firstLosses, loadBefore, loadAfter: load(),
         });
       }

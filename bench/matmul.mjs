@@ -1,11 +1,13 @@
 // Matrix-multiply throughput (GFLOP/s, 2·m·n·k / median time) of:
 //   ours SIMD / ours relaxed: assembly/gemm.ts compiled standalone (plain SIMD, and relaxed SIMD where it validates)
 //   JS twin: the pure-JS backend's gemm (src/backend/js), bundled on the fly with esbuild
+//   relaxed 2 threads: the built package's torch.matmul (dist/index.mjs, relaxed SIMD) with torch.setNumThreads(2)
+//     (products under 2^22 flops run on one thread there)
 //   tfjs-wasm: @tensorflow/tfjs-core 4.22 + tfjs-backend-wasm (SIMD, 1 thread); tfjs-cpu: tfjs-backend-cpu
 // Every implementation runs in this one process, one after another for each shape, so the ratios come from
-// one run. Single-threaded throughout.
+// one run. Single-threaded except the two-thread column.
 //
-// Usage: node bench/matmul.mjs [--sizes=64,128,...] [--only=ours,relaxed,js,tfjs-wasm,tfjs-cpu] [--rnn=no]
+// Usage: node bench/matmul.mjs [--sizes=64,128,...] [--only=ours,relaxed,threads,js,tfjs-wasm,tfjs-cpu] [--rnn=no]
 // Never run from tests.
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -87,6 +89,38 @@ async function compileOurs(relaxed) {
         run: () => ex.gemm(1, m, n, k, pa, 0, lda, transA ? 1 : 0, pb, 0, ldb, transB ? 1 : 0, pc, 0, n, 0, ps),
         result: () => new Float32Array(ex.memory.buffer, pc, m * n).slice(),
         dispose() {},
+      };
+    },
+  };
+}
+
+/** torch.matmul of the built package on two threads; the product's operands are views for transposed layouts. */
+async function loadPackageTwoThreads() {
+  execSync('node scripts/build.mjs --if-stale', { cwd: root, stdio: 'inherit' });
+  const torch = await import(pathToFileURL(join(root, 'dist', 'index.mjs')).href);
+  torch.setBackend('wasm-relaxed-simd');
+  torch.setNumThreads(2);
+  let started = false;
+  return {
+    async init() {
+      // the worker starts on the first large product and is usable once it has instantiated the module
+      if (started) return;
+      started = true;
+      const x = torch.ones(512, 512);
+      for (let i = 0; i < 500 && torch.parallelInfo().threadsReady < 2; i++) {
+        torch.noGrad(() => torch.matmul(x, x).dispose());
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      if (torch.parallelInfo().threadsReady < 2) throw new Error('bench/matmul: the second kernel thread did not start');
+    },
+    prepare({ m, n, k, transA, transB }, A, B) {
+      const a = transA ? torch.tensor(Array.from(A)).view(k, m).t() : torch.tensor(Array.from(A)).view(m, k);
+      const b = transB ? torch.tensor(Array.from(B)).view(n, k).t() : torch.tensor(Array.from(B)).view(k, n);
+      let c = null;
+      return {
+        run: () => torch.noGrad(() => { c?.dispose(); c = torch.matmul(a, b); }),
+        result: () => Float32Array.from(c.contiguous().toArray()),
+        dispose() { c?.dispose(); a.dispose(); b.dispose(); },
       };
     },
   };
@@ -257,6 +291,7 @@ if (wanted('relaxed')) {
   if (relaxed) impls.push(['ours relaxed', relaxed]);
   else console.log('relaxed SIMD does not validate on this engine; skipped');
 }
+if (wanted('threads')) impls.push(['relaxed 2 threads', await loadPackageTwoThreads()]);
 if (wanted('js')) impls.push(['JS twin', await loadJsTwin()]);
 if (wanted('tfjs-wasm') || wanted('tfjs-cpu')) {
   const tfjs = await loadTfjs();
@@ -277,6 +312,7 @@ const ratioCols = [
   ['ours/JS', 'ours SIMD', 'JS twin'],
   ['ours/tfjs-wasm', 'ours SIMD', 'tfjs-wasm'],
   ['relaxed/tfjs-wasm', 'ours relaxed', 'tfjs-wasm'],
+  ['2 threads/relaxed', 'relaxed 2 threads', 'ours relaxed'],
 ].filter(([, x, y]) => names.includes(x) && names.includes(y));
 const shapeName = ({ m, n, k, transA, transB }) =>
   `${transA ? `(${k}×${m})ᵀ` : `${m}×${k}`}·${transB ? `(${n}×${k})ᵀ` : `${k}×${n}`}`;

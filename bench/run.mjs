@@ -1,7 +1,9 @@
 // The benchmark suite (`npm run bench`): one table per workload with wasmtorch (the built package on its WASM
 // SIMD, WASM relaxed-SIMD and pure-JS backends) and the anchors measured in the same run: TensorFlow.js 4.22
 // (wasm and cpu backends) and PyTorch (/usr/bin/python3, one thread) both with the OpenBLAS kernels it picks for
-// this CPU and with OPENBLAS_CORETYPE=Prescott (the SSE3 kernels the issue's figures were taken with).
+// this CPU and with OPENBLAS_CORETYPE=Prescott (the SSE3 kernels the issue's figures were taken with). Every
+// column runs on one thread, except the two-thread ones: ours with torch.setNumThreads(2) and PyTorch with
+// two threads, on the workloads large enough to be split (matmul, rnn, charlm).
 //
 // Every figure comes from its own child process (bench/suite-ours.mjs, bench/suite-tfjs.mjs,
 // bench/suite_torch.py), run one after another, never in parallel; each is a median after warm-up
@@ -60,16 +62,20 @@ for (const key of ONLY) {
 // ---------------------------------------------------------------- implementations
 
 const node = (script, extra, env = {}) => ({ cmd: process.execPath, argv: (w) => [join(root, 'bench', script), ...extra, `--workload=${w}`, ...(QUICK ? ['--quick'] : [])], env });
-const torchEnv = (coreType) => ({ OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', OPENBLAS_VERBOSE: '2', OPENBLAS_CORETYPE: coreType });
-const python = (coreType) => ({ cmd: PYTHON, argv: (w) => [join(root, 'bench', 'suite_torch.py'), w, ...(QUICK ? ['--quick'] : [])], env: torchEnv(coreType) });
+const torchEnv = (coreType, threads = 1) => ({ OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OPENBLAS_VERBOSE: '2', OPENBLAS_CORETYPE: coreType });
+const python = (coreType, threads) => ({ cmd: PYTHON, argv: (w) => [join(root, 'bench', 'suite_torch.py'), w, ...(QUICK ? ['--quick'] : [])], env: torchEnv(coreType, threads) });
+/** Two-thread columns run only where the work is large enough to be split. */
+const SMALL_WORKLOADS = { hello: 'one thread (too small to split)', add: 'one thread (too small to split)', names: 'one thread (too small to split)' };
 
 /** Columns in table order; `skip` names workloads an implementation does not run (with the reason). */
 const IMPLS = [
   { key: 'relaxed', name: 'ours wasm-relaxed-simd', ...node('suite-ours.mjs', ['--backend=wasm-relaxed-simd']) },
+  { key: 'relaxed-2t', name: 'ours wasm-relaxed-simd, 2 threads', ...node('suite-ours.mjs', ['--backend=wasm-relaxed-simd', '--threads=2']), skip: SMALL_WORKLOADS },
   { key: 'simd', name: 'ours wasm-simd', ...node('suite-ours.mjs', ['--backend=wasm-simd'], { WASMTORCH_NO_RELAXED_SIMD: '1' }) },
   { key: 'js', name: 'ours JS twin', ...node('suite-ours.mjs', ['--backend=js']) },
   { key: 'torch', name: 'PyTorch (default OpenBLAS)', ...python(undefined), torch: true },
   { key: 'prescott', name: 'PyTorch (OPENBLAS_CORETYPE=Prescott)', ...python('Prescott'), torch: true },
+  { key: 'torch-2t', name: 'PyTorch (default OpenBLAS), 2 threads', ...python(undefined, 2), torch: true, skip: SMALL_WORKLOADS },
   { key: 'tfjs-wasm', name: 'tfjs-wasm', ...node('suite-tfjs.mjs', ['--backend=wasm']), skip: { names: 'not run (ours vs PyTorch only)', charlm: 'not run (ours vs PyTorch only)' } },
   { key: 'tfjs-cpu', name: 'tfjs-cpu', ...node('suite-tfjs.mjs', ['--backend=cpu']), skip: { names: 'not run (ours vs PyTorch only)', charlm: 'not run (ours vs PyTorch only)' } },
 ];
@@ -122,15 +128,20 @@ function printTable(header, rows) {
 function table(workload, results, clock) {
   const { metrics } = WORKLOADS[workload];
   const ours = results.relaxed;
+  const ours2 = results['relaxed-2t']?.skipped || results['relaxed-2t']?.error ? undefined : results['relaxed-2t'];
+  const short = (label) => label.split(' ').slice(0, -1).join(' ');
   const header = ['implementation', ...metrics.map(([, label]) => label),
-    ...metrics.map(([, label]) => (metrics.length > 1 ? `ours× ${label.split(' ').slice(0, -1).join(' ')}` : 'ours relaxed ×'))];
+    ...metrics.map(([, label]) => (metrics.length > 1 ? `ours× ${short(label)}` : 'ours relaxed ×')),
+    ...(ours2 ? metrics.map(([, label]) => (metrics.length > 1 ? `ours 2t× ${short(label)}` : 'ours 2 threads ×')) : [])];
   const rows = [];
   const notes = [];
   for (const impl of IMPLS) {
     const r = results[impl.key];
     if (!r) continue;
     if (r.skipped || r.error) { notes.push(`${impl.name}: ${r.skipped ?? `failed (${r.error})`}`); continue; }
-    const name = impl.torch ? `PyTorch ${r.impl.split(' ')[1]} (${r.core ?? '?'}, ${impl.key === 'prescott' ? 'forced by OPENBLAS_CORETYPE' : 'its default'})` : impl.name;
+    const name = impl.torch
+      ? `PyTorch ${r.impl.split(' ')[1]} (${r.core ?? '?'}, ${impl.key === 'prescott' ? 'forced by OPENBLAS_CORETYPE' : 'its default'}${impl.key === 'torch-2t' ? ', 2 threads' : ''})`
+      : impl.name;
     rows.push([
       name,
       ...metrics.map(([path, , higher]) => {
@@ -138,11 +149,11 @@ function table(workload, results, clock) {
         const waited = v && clock === 'wall' && (higher ? v.cpu / v.wall : v.wall / v.cpu) > 1.1;
         return `${fmt(v?.[clock])}${waited ? '*' : ''}`;
       }),
-      ...metrics.map(([path, , higher]) => {
-        const mine = get(ours, path)?.[clock], theirs = get(r, path)?.[clock];
+      ...[ours, ...(ours2 ? [ours2] : [])].flatMap((mineAll) => metrics.map(([path, , higher]) => {
+        const mine = get(mineAll, path)?.[clock], theirs = get(r, path)?.[clock];
         if (mine === undefined || theirs === undefined) return '—';
         return `${(higher ? mine / theirs : theirs / mine).toFixed(2)}×`;
-      }),
+      })),
     ]);
   }
   printTable(header, rows);
@@ -163,7 +174,8 @@ if (!torch.ok) {
   for (const impl of IMPLS.filter((i) => i.torch)) impl.skip = Object.fromEntries(ONLY.map((w) => [w, `skipped (${torch.why})`]));
 }
 console.log('# every figure: median after warm-up, one child process per implementation and workload, run one at a time;');
-console.log('# "ours relaxed ×" columns: speed-up of ours (wasm-relaxed-simd) over that row, > 1 = ours faster');
+console.log('# "ours relaxed ×" columns: speed-up of ours (wasm-relaxed-simd, one thread) over that row, > 1 = ours faster;');
+console.log('# "ours 2 threads ×" / "ours 2t×": the same for ours on two threads (torch.setNumThreads(2))');
 
 for (const workload of ONLY) {
   const spec = WORKLOADS[workload];

@@ -2,7 +2,7 @@
 // imported as 'wasmtorch') and prints one JSON line of results. Spawned by bench/run.mjs, once per backend and
 // workload, so every figure comes from a fresh process.
 //
-// Usage: node bench/suite-ours.mjs --backend=wasm-simd|wasm-relaxed-simd|js --workload=NAME [--quick]
+// Usage: node bench/suite-ours.mjs --backend=wasm-simd|wasm-relaxed-simd|js --workload=NAME [--threads=1] [--quick]
 // wasm-simd runs with WASMTORCH_NO_RELAXED_SIMD=1 (the package then leaves relaxed SIMD off); the relaxed build
 // relies on the Node bundle turning on --experimental-wasm-relaxed-simd itself (src/platform-node.ts).
 // Never run from tests.
@@ -17,7 +17,19 @@ if (BACKEND === 'wasm-simd') process.env.WASMTORCH_NO_RELAXED_SIMD = '1';
 const torch = await import('wasmtorch');
 await torch.ready();
 torch.setBackend(BACKEND);
+const THREADS = Number(args.threads ?? 1);
+torch.setNumThreads(THREADS);
 if (torch.backend() !== BACKEND) throw new Error(`suite-ours: asked for backend ${BACKEND}, got ${torch.backend()}`);
+if (THREADS > 1) {
+  // workers start on the first large product; wait until they are ready so that no timed call runs without them
+  const x = torch.ones(512, 512);
+  for (let i = 0; i < 500 && torch.parallelInfo().threadsReady < THREADS; i++) {
+    torch.noGrad(() => torch.matmul(x, x).dispose());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  if (torch.parallelInfo().threadsReady < THREADS) throw new Error(`suite-ours: only ${torch.parallelInfo().threadsReady} of ${THREADS} threads started`);
+  x.dispose();
+}
 
 /** Options for medianPerCall by cost: slow calls (the JS twin's training steps) get few samples. */
 const slow = (samples) => ({ warmup: 1, warmupS: 0, samples, sampleS: 0 });
@@ -106,4 +118,4 @@ const WORKLOADS = {
 const workload = WORKLOADS[args.workload];
 if (!workload) throw new Error(`suite-ours: unknown workload ${JSON.stringify(args.workload)}; expected one of ${Object.keys(WORKLOADS).join(', ')}`);
 const result = await workload();
-console.log(JSON.stringify({ impl: `ours ${torch.backend()}`, workload: args.workload, result }));
+console.log(JSON.stringify({ impl: `ours ${torch.backend()}, ${torch.getNumThreads()} thread(s)`, workload: args.workload, result }));

@@ -1,7 +1,7 @@
-"""The suite's PyTorch anchor: one workload of bench/run.mjs in PyTorch on one thread, printing one JSON line.
+"""The suite's PyTorch anchor: one workload of bench/run.mjs in PyTorch, printing one JSON line.
 
 Run by bench/run.mjs with /usr/bin/python3 and OPENBLAS_NUM_THREADS=1 (plus OPENBLAS_CORETYPE=Prescott for the
-SSE3-kernel column). Same sizes and timing rule as the JavaScript workers (bench/suite-timing.mjs): warm-up,
+SSE3-kernel column); torch.set_num_threads takes OPENBLAS_NUM_THREADS too (2 for the two-thread column). Same sizes and timing rule as the JavaScript workers (bench/suite-timing.mjs): warm-up,
 then the median of samples of back-to-back calls. Never run from tests.
 
 Usage: /usr/bin/python3 bench/suite_torch.py WORKLOAD [--quick]
@@ -11,9 +11,11 @@ import statistics
 import sys
 import time
 
+import os
+
 import torch
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(os.environ.get('OPENBLAS_NUM_THREADS', '1')))
 QUICK = '--quick' in sys.argv[2:]
 FAST = dict(samples=5, sample_s=0.03, warmup_s=0.2) if QUICK else dict(samples=9, sample_s=0.1, warmup_s=0.5)
 NAMES = ['Abbas', 'Chandra', 'Novak', 'Jansen', 'Smithson', 'Dupont', 'Schmidt', 'Papadopoulos', 'Haddad', 'Romano',

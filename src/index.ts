@@ -12,7 +12,7 @@ import * as sh from './ops/shape.js';
 import type { TensorOrScalar } from './tensor.js';
 
 export type { DType, BackendName } from './backend/types.js';
-export { backend, setBackend, ready, type ReadyOptions } from './runtime.js';
+export { backend, setBackend, ready, parallelInfo, type ReadyOptions, type ParallelInfo } from './runtime.js';
 export { setNumThreads, numThreads as getNumThreads } from './backend/wasm/threads.js';
 import { noGrad as noGradRaw, enableGrad as enableGradRaw } from './autograd/graph.js';
 export {

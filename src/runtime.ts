@@ -16,6 +16,7 @@ import type { Backend, BackendName } from './backend/types.js';
 import { createJsBackend } from './backend/js/index.js';
 import { createWasmBackend, wasmBytes, type WasmVariant } from './backend/wasm/index.js';
 import { buildOf, provideCompiledModule } from './backend/wasm/module.js';
+import { numThreads } from './backend/wasm/threads.js';
 import { platform } from './platform.js';
 
 export type BackendChoice = BackendName | 'wasm';
@@ -207,4 +208,19 @@ export function ready(options: ReadyOptions = {}): Promise<void> {
   if (active) return Promise.resolve();
   readyPromise ??= compileDefault();
   return readyPromise;
+}
+
+/** How kernels run in parallel here (cf. PyTorch's torch.__config__.parallel_info()). */
+export interface ParallelInfo {
+  /** torch.getNumThreads(): the most threads a kernel call may use */
+  numThreads: number;
+  /** threads of the active backend ready now, the caller included (workers start on the first large call) */
+  threadsReady: number;
+  /** whether the active backend's memory is shared with workers (Node; cross-origin isolated pages) */
+  sharedMemory: boolean;
+}
+
+export function parallelInfo(): ParallelInfo {
+  const b = currentBackend();
+  return { numThreads: numThreads(), threadsReady: b.readyThreads(), sharedMemory: b.sharedMemory === true };
 }

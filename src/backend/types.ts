@@ -240,6 +240,8 @@ export interface Backend {
    * results identical to one thread's.
    */
   readyThreads(): number;
+  /** True where the backend's memory is a shared WebAssembly.Memory that worker threads can use. */
+  readonly sharedMemory?: boolean;
 
   // ---- host transfer ----
   /** A copy of elements [off, off + n). */

@@ -5,7 +5,6 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as torch from '../../src/index';
-import { currentBackend } from '../../src/runtime';
 import { BACKENDS, DEFAULT_BACKEND } from '../helpers/backends';
 
 const WASM = BACKENDS.filter((b) => b !== 'js');
@@ -29,11 +28,11 @@ async function twoThreadsReady(): Promise<void> {
   torch.setNumThreads(2);
   const a = torch.ones(256, 256);
   const deadline = Date.now() + 10_000;
-  while (currentBackend().readyThreads() < 2 && Date.now() < deadline) {
+  while (torch.parallelInfo().threadsReady < 2 && Date.now() < deadline) {
     torch.noGrad(() => torch.matmul(a, a));
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  expect(currentBackend().readyThreads()).toBe(2);
+  expect(torch.parallelInfo().threadsReady).toBe(2);
 }
 
 describe('torch.setNumThreads / getNumThreads', () => {
@@ -54,9 +53,13 @@ describe('torch.setNumThreads / getNumThreads', () => {
     expect(torch.getNumThreads()).toBe(3);
   });
 
-  test('the pure-JS backend runs on one thread', () => {
+  test('the pure-JS backend runs on one thread; the wasm backends share their memory in Node', () => {
     torch.setBackend('js');
-    expect(currentBackend().readyThreads()).toBe(1);
+    expect(torch.parallelInfo()).toMatchObject({ threadsReady: 1, sharedMemory: false });
+    for (const name of WASM) {
+      torch.setBackend(name);
+      expect(torch.parallelInfo().sharedMemory).toBe(true);
+    }
     torch.setBackend(DEFAULT_BACKEND);
   });
 });

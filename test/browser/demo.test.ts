@@ -244,4 +244,39 @@ describe.skipIf(!haveChromium)('browser (headless Chromium)', () => {
       await page.close();
     }
   });
+  it('in a cross-origin isolated page the kernels run on two threads with one thread\'s bits', async () => {
+    const page = await blankPage(browser, origin);
+    const run = await inPage<{ isolated: boolean; info: { numThreads: number; threadsReady: number; sharedMemory: boolean }; same: boolean[] }>(page, `
+      const torch = await import('${origin}/dist/browser.mjs');
+      await torch.ready();
+      const bitsOf = (t) => Array.from(new Uint32Array(Float32Array.from(t.contiguous().toArray()).buffer));
+      const work = () => {
+        torch.manualSeed(3);
+        const a = torch.randn(200, 300, { requiresGrad: true });
+        const b = torch.randn(300, 260);
+        const c = torch.matmul(a, b);
+        const lstm = new torch.nn.LSTM(16, 128);
+        const x = torch.randn(6, 16, 16);
+        const [y] = lstm.forward(x);
+        c.sum().add(y.mul(y).sum()).backward();
+        return [c, y, a.grad, ...lstm.parameters().map((p) => p.grad)].map(bitsOf);
+      };
+      torch.setNumThreads(1);
+      const one = work();
+      torch.setNumThreads(2);
+      const x = torch.ones(512, 512);
+      for (let i = 0; i < 500 && torch.parallelInfo().threadsReady < 2; i++) {
+        torch.noGrad(() => torch.matmul(x, x));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const two = work();
+      const same = one.map((bits, i) => bits.length === two[i].length && bits.every((v, j) => v === two[i][j]));
+      return { isolated: globalThis.crossOriginIsolated, info: torch.parallelInfo(), same };
+    `);
+    expect(run.isolated).toBe(true);
+    expect(run.info).toEqual({ numThreads: 2, threadsReady: 2, sharedMemory: true });
+    expect(run.same).toEqual(run.same.map(() => true));
+    expect(run.same.length).toBe(7);
+    await page.close();
+  });
 });

@@ -196,6 +196,7 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
     },
 
     readyThreads: () => (threads === null ? 1 : threads.ready()),
+    sharedMemory: threads !== null,
 
     memoryStats(): MemoryStats {
       return { bytes: allocator.bytes, peakBytes: allocator.peakBytes, reservedBytes: allocator.reservedBytes };
