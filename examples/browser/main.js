@@ -25,8 +25,9 @@ const namesPoints = [];
 let predictions = 0;
 
 const handlers = {
-  ready({ backend }) {
-    $('status').textContent = `kernels: ${backend} · cross-origin isolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}`;
+  ready({ backend, threads }) {
+    $('status').textContent = `kernels: ${backend} · cross-origin isolated: ${globalThis.crossOriginIsolated ? 'yes' : 'no'}` +
+      ` · threads: ${threads}`;
     mark('hello-start');
     worker.postMessage({ type: 'hello', ...settings.hello });
   },

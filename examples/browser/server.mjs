@@ -1,7 +1,8 @@
 // The browser demo's static server (`npm run demo:browser`): serves the demo page, the built bundles in dist/, the
 // names data in data/names/ and, for the Shakespeare tab, the char-lm's two browser-safe modules and tiny
 // Shakespeare, from the repository, on localhost only. Every response carries the cross-origin
-// isolation headers (COOP same-origin + COEP require-corp), so the page gets SharedArrayBuffer for future threads.
+// isolation headers (COOP same-origin + COEP require-corp), so the page and its workers can share WebAssembly
+// memory and the kernels run on two threads (torch.getNumThreads()).
 //
 //   node examples/browser/server.mjs [--port=8080]       then open the printed URL
 import { createServer } from 'node:http';

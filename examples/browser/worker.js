@@ -5,7 +5,7 @@
 // Messages in:  { type: 'hello', seed, epochs }
 //               { type: 'names', iterations, plotEvery, seed, hiddenSize, learningRate }
 //               { type: 'predict', id, name }
-// Messages out: { type: 'ready', backend }, { type: 'hello-epoch', epoch, loss, predicted }, { type: 'hello-done' },
+// Messages out: { type: 'ready', backend, threads }, { type: 'hello-epoch', epoch, loss, predicted }, { type: 'hello-done' },
 //               { type: 'names-start', names }, { type: 'names-loss', iteration, loss },
 //               { type: 'names-done', iterations, seconds }, { type: 'prediction', id, name, top }, { type: 'error', ... }
 import * as torch from '../../dist/browser.mjs';
@@ -66,4 +66,4 @@ self.onmessage = async ({ data }) => {
   }
 };
 
-post({ type: 'ready', backend: torch.backend() });
+post({ type: 'ready', backend: torch.backend(), threads: torch.getNumThreads() });

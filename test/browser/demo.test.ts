@@ -90,7 +90,7 @@ describe.skipIf(!haveChromium)('browser (headless Chromium)', () => {
     await page.goto(`${server.url}?iterations=1500&plotEvery=100`);
     await page.waitForSelector('#names-status[data-state=done]', { timeout: 45_000 });
 
-    expect(await page.textContent('#status')).toMatch(/^kernels: wasm-relaxed-simd · cross-origin isolated: yes$/);
+    expect(await page.textContent('#status')).toMatch(/^kernels: wasm-relaxed-simd · cross-origin isolated: yes · threads: [12]$/);
     expect(await page.textContent('#hello-result')).toMatch(/^ohlol \(epoch 15, loss \d+\.\d{4}\)$/);
 
     const inkPixels = await page.evaluate(() => ['hello-chart', 'names-chart'].map((id) => {
