@@ -160,7 +160,7 @@ export function rnnForward(
   const oStart = <usize>unitStart << 2;
   const oEnd = <usize>unitEnd << 2;
   if (thread == 0) memory.fill(zeros, 0, rowG);
-  barrier(sync, threads);
+  barrier(sync, threads, thread);
   const bi = bIh != 0 ? bIh : zeros;
   const bh = bHh != 0 ? bHh : zeros;
   // saved: LSTM gates [T, B, 4H] then c [T, B, H]; GRU gates [T, B, 3H] then hn [T, B, H]
@@ -203,7 +203,7 @@ export function rnnForward(
     }
     hPrev = hOut;
     if (mode == LSTM) cPrev = extraStep;
-    barrier(sync, threads); // the next step's GEMM reads every unit of h_t
+    barrier(sync, threads, thread); // the next step's GEMM reads every unit of h_t
   }
   if (thread != 0) return;
   if (hN != 0) memory.copy(hN, hPrev, stepH);
@@ -333,7 +333,7 @@ export function rnnBackward(
       else memory.fill(dc, 0, stepH);
     }
   }
-  barrier(sync, threads);
+  barrier(sync, threads, thread);
   for (let k = T - 1; k >= 0; k--) {
     const t = reverse ? T - 1 - k : k;
     const tPrev = reverse ? t + 1 : t - 1;
@@ -377,7 +377,7 @@ export function rnnBackward(
     if (k > 0 || dh0 != 0) {
       if (threads == 1) gemm(1, B, H, G, dhpStep, 0, G, 0, wHh, 0, H, 0, dhNext, 0, H, 1, gemmScratch);
       else {
-        barrier(sync, threads); // the GEMM reads every gate column of this step's gradients
+        barrier(sync, threads, thread); // the GEMM reads every gate column of this step's gradients
         gemm(1, B, units, G, dhpStep, 0, G, 0, wHh + oStart, 0, H, 0, dhNext + oStart, 0, H, 1, ownScratch);
       }
     }
@@ -385,6 +385,6 @@ export function rnnBackward(
     dh = dhNext;
     dhNext = swap;
   }
-  barrier(sync, threads);
+  barrier(sync, threads, thread);
   if (thread == 0 && dh0 != 0) memory.copy(dh0, dh, stepH);
 }

@@ -15,7 +15,7 @@ import {
   buildOf, compiledModule, instantiateKernels, SHARED_MAXIMUM_PAGES, type KernelExports, type WasmVariant,
 } from './module.js';
 import { createOptimSteps } from './optim.js';
-import { Job, KernelThreads, numThreads, type JobOp } from './threads.js';
+import { callerCanBlock, Job, KernelThreads, numThreads, type JobOp } from './threads.js';
 
 /** Shape/stride slots in the meta area hold this many entries (assembly/strided.ts MAX_RANK). */
 const MAX_RANK = 64;
@@ -133,8 +133,12 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
     return recurrentScratch.ptr;
   };
 
-  /** Two i32 words where threads running one recurrent call meet (assembly/sync.ts); the count is reset per call. */
+  /**
+   * Three i32 words where threads running one recurrent call meet (assembly/sync.ts): the count, reset per call;
+   * a generation; whether this (the calling) thread may block in atomic.wait.
+   */
   const sync = threads !== null ? allocator.alloc(16, 'the kernel threads\' barrier', false).ptr : 0;
+  if (threads !== null) i32[(sync >>> 2) + 2] = callerCanBlock ? 1 : 0;
 
   /**
    * The hidden-unit ranges, one per thread, for a recurrent call, or null to run it on one thread: only where

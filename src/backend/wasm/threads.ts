@@ -28,13 +28,13 @@ export type JobOp = (typeof Job)[keyof typeof Job];
 
 /** The most threads a pool runs (the caller included). */
 export const MAX_THREADS = 16;
-/** How long a worker spins for the next job before it sleeps (ms). */
-const WORKER_SPIN_MS = 0.2;
+/** How long a worker spins for the next job before it sleeps (ms): jobs come in bursts (one training step). */
+const WORKER_SPIN_MS = 1;
 
 const WorkerState = { starting: 0, ready: 1, failed: 2 } as const;
 
 /** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
-const callerCanBlock: boolean = (() => {
+export const callerCanBlock: boolean = (() => {
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // 'not-equal' at once where allowed
     return true;
