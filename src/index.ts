@@ -122,4 +122,4 @@ export function min(x: TensorClass, dim?: number | TensorClass, keepdim = false)
 
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { save, load, type SaveOptions, type LoadSource } from './serialization/index.js';
+export { save, load, loadMetadata, type SaveOptions, type LoadSource } from './serialization/index.js';

@@ -1,2 +1,2 @@
 /** Saving and loading state dicts in the safetensors format (API.md, "Saving and loading"). */
-export { save, load, type SaveOptions, type LoadSource } from './io.js';
+export { save, load, loadMetadata, type SaveOptions, type LoadSource } from './io.js';

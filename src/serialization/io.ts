@@ -10,6 +10,7 @@ import { Tensor } from '../tensor.js';
 import { fromValues } from '../creation.js';
 import { readValues } from '../ops/internal.js';
 import { decodeSafetensors, encodeSafetensors, type EncodeEntry } from './safetensors.js';
+import { readHeader } from './header.js';
 import type { FileAccess } from './node-fs.js';
 import { platform } from '../platform.js';
 
@@ -128,4 +129,13 @@ export function load(source: LoadSource): Record<string, Tensor> {
     throw e;
   }
   return out;
+}
+
+/**
+ * The string pairs a safetensors file carries in its header's `__metadata__` (what `save(sd, path, { metadata })`
+ * wrote; safetensors' `safe_open(path).metadata()`), or null when it has none. Reads and checks only the header.
+ */
+export function loadMetadata(source: LoadSource): Record<string, string> | null {
+  const metadata = readHeader(readSource(source)).metadata;
+  return metadata === null ? null : { ...metadata };
 }
