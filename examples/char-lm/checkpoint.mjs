@@ -40,23 +40,13 @@ export function checkpointBytes(torch, { model, optimizer, state, config, vocab,
   return torch.save(tensors, undefined, { metadata });
 }
 
-/** The `__metadata__` of a safetensors file (torch.load returns the tensors only). */
-export function safetensorsMetadata(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 8) throw new Error(`char-lm checkpoint: ${bytes.byteLength} bytes is too short for a safetensors file`);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.byteLength - 8) throw new Error(`char-lm checkpoint: header of ${headerLength} bytes overruns the ${bytes.byteLength}-byte file`);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  return header.__metadata__ ?? {};
-}
-
 /**
  * Reads a checkpoint: `{ config, vocabChars, step, history, restore(model, optimizer) }`. `restore` loads the
  * weights and the optimizer state into a model and optimizer built from `config`, frees the loaded copies,
  * and returns the carried hidden state (null when the checkpoint was taken at the start of a pass).
  */
 export function readCheckpoint(torch, bytes) {
-  const meta = safetensorsMetadata(bytes);
+  const meta = torch.loadMetadata(bytes) ?? {};
   if (meta.format !== CHECKPOINT_FORMAT) {
     throw new Error(`char-lm checkpoint: expected format ${CHECKPOINT_FORMAT}, got ${JSON.stringify(meta.format ?? null)}`);
   }
