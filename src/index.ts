@@ -14,6 +14,7 @@ import type { TensorOrScalar } from './tensor.js';
 export type { DType, BackendName } from './backend/types.js';
 export { backend, setBackend, ready, parallelInfo, type ReadyOptions, type ParallelInfo } from './runtime.js';
 export { setNumThreads, numThreads as getNumThreads } from './backend/wasm/threads.js';
+export { getRngState, setRngState } from './random.js';
 import { noGrad as noGradRaw, enableGrad as enableGradRaw } from './autograd/graph.js';
 export {
   tensor, LongTensor, zeros, ones, full, empty, eye, arange, rand, randn, randint, randperm,

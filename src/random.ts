@@ -18,6 +18,9 @@
  * - `bernoulli(n, p)`    `torch.empty(n).bernoulli_(p)` (and so dropout masks): 53-bit uniform `< p`.
  * - `random()`           `torch.rand(1, dtype=torch.float64)`: a 53-bit uniform in [0, 1).
  *
+ * `getState()` / `setState()` use the byte layout of `torch.get_rng_state()` / `torch.set_rng_state()`
+ * (see `random-state.ts`), so a state taken from PyTorch continues PyTorch's sequence here and back.
+ *
  * Checked against PyTorch 1.13 with its AVX2 and AVX512 CPU kernels (over a million values, no
  * difference). PyTorch's portable kernels (ATEN_CPU_CAPABILITY=default, CPUs without AVX2) differ in
  * the last bit for `uniform` with a non-zero low bound (unfused multiply-add) and for `normal` with
@@ -26,20 +29,34 @@
  * last float64 bit on rare inputs; that changes the float32 result more rarely still (never seen).
  */
 
-const STATE_SIZE = 624;
-const SHIFT_SIZE = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
-const LOWER_MASK = 0x7fffffff;
+import { boxMuller16, fmaFloat32 } from './random-float32.js';
+import { MT_STATE_WORDS, decodeRngState, encodeRngState } from './random-state.js';
+
+export { fmaFloat32 } from './random-float32.js';
+export { RNG_STATE_BYTES } from './random-state.js';
+
+const STATE_SIZE = MT_STATE_WORDS;
 const TWO_POW_32 = 4294967296;
+const TWO_POW_53 = 9007199254740992;
 /** PyTorch's default CPU generator seed in a fresh process (`torch.initial_seed()`). */
 const PYTORCH_DEFAULT_SEED = 67280421310721;
 /** Largest range `randint` samples from one 32-bit draw (PyTorch switches to 64-bit draws above). */
 const MAX_RANDINT_RANGE = TWO_POW_32 - 1;
 
+/**
+ * An mt19937 engine with PyTorch's samplers. The state is regenerated 624 words at a time (the twist,
+ * one tight loop) and each sampler tempers the words it consumes in its own loop, without a call per
+ * draw. Words are kept as int32 (`>>> 0` gives the unsigned draw) so that V8 keeps them as small
+ * integers. The hot loops spell out 624 and powers of two as literals:
+ * bundlers turn module `const`s into `var`s, which V8 then reloads on every iteration.
+ */
 export class Generator {
-  private readonly state = new Uint32Array(STATE_SIZE);
-  private next = 0;
+  /** raw mt19937 state, as PyTorch stores it */
+  private readonly words = new Int32Array(STATE_SIZE);
+  /** index of the word the next draw tempers; STATE_SIZE means a twist comes first */
+  private next = STATE_SIZE;
+  /** `words` is the seeded state, not yet twisted (only `getState` tells this apart) */
+  private freshlySeeded = true;
   private seedValue = 0;
   /** Second value of the last scalar Box-Muller pair, waiting to be returned (PyTorch caches it too). */
   private cachedNormal: number | null = null;
@@ -58,13 +75,14 @@ export class Generator {
     }
     this.seedValue = seed;
     this.cachedNormal = null;
-    const state = this.state;
-    state[0] = Number(BigInt.asUintN(32, BigInt(seed)));
+    const words = this.words;
+    words[0] = Number(BigInt.asIntN(32, BigInt(seed)));
     for (let i = 1; i < STATE_SIZE; i++) {
-      const prev = state[i - 1] ^ (state[i - 1] >>> 30);
-      state[i] = Math.imul(1812433253, prev) + i;
+      const prev = words[i - 1] ^ (words[i - 1] >>> 30);
+      words[i] = Math.imul(1812433253, prev) + i;
     }
     this.next = STATE_SIZE;
+    this.freshlySeeded = true;
   }
 
   /** The seed last given to `manualSeed` (`torch.initial_seed()`). */
@@ -72,22 +90,41 @@ export class Generator {
     return this.seedValue;
   }
 
+  /**
+   * A snapshot of the whole random state (engine position and cached normal value) as the 5056 bytes
+   * `torch.get_rng_state()` returns; `setState` with it replays the same draws from here on.
+   */
+  getState(): Uint8Array {
+    return encodeRngState({
+      seed: this.seedValue,
+      words: this.words,
+      position: this.next,
+      freshlySeeded: this.freshlySeeded,
+      cachedNormal: this.cachedNormal,
+    });
+  }
+
+  /** Restores a snapshot from `getState()` (of any generator) or from `torch.get_rng_state()`. */
+  setState(state: Uint8Array): void {
+    const engine = decodeRngState(state, 'setState');
+    this.words.set(engine.words);
+    this.next = engine.position;
+    this.freshlySeeded = engine.freshlySeeded;
+    this.seedValue = engine.seed;
+    this.cachedNormal = engine.cachedNormal;
+  }
+
   /** The next raw 32-bit output of MT19937, as an unsigned integer. */
   nextUint32(): number {
-    if (this.next >= STATE_SIZE) this.twist();
-    let y = this.state[this.next++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    if (this.next >= STATE_SIZE) this.refill();
+    return temper(this.words[this.next++]) >>> 0;
   }
 
   /** One float64 in [0, 1) from two draws: the low 21 bits of the first and all of the second. */
   random(): number {
     const high = this.nextUint32() & 0x1fffff;
     const low = this.nextUint32();
-    return (high * TWO_POW_32 + low) / 9007199254740992;
+    return (high * TWO_POW_32 + low) / TWO_POW_53;
   }
 
   /** n float32 values uniform in [low, high). */
@@ -98,7 +135,11 @@ export class Generator {
     if (!(from <= to)) throw new Error(`uniform: expected low <= high, got low=${low}, high=${high}`);
     const range = Math.fround(to - from);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = fmaFloat32(this.unitFloat32(), range, from);
+    this.fillUnitFloat32(out, 0, n);
+    // u * 1 + 0 is u itself, so `rand` skips the transform.
+    if (range !== 1 || from !== 0) {
+      for (let i = 0; i < n; i++) out[i] = fmaFloat32(out[i], range, from);
+    }
     return out;
   }
 
@@ -120,16 +161,58 @@ export class Generator {
       throw new Error(`randint: range [${low}, ${high}) does not fit 32-bit integers`);
     }
     const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) out[i] = (this.nextUint32() % range) + low;
+    const words = this.words;
+    let next = this.next;
+    for (let i = 0; i < n; i++) {
+      if (next === 624) next = this.refill();
+      out[i] = remainder(temper(words[next++]) >>> 0, range) + low;
+    }
+    this.next = next;
     return out;
   }
 
-  /** n values, each 1 with probability p and 0 otherwise. */
-  bernoulli(n: number, p: number): Float32Array {
+  /**
+   * n values, each `value` with probability p and 0 otherwise (`value` 1: a bernoulli sample; dropout
+   * passes its 1 / (1 - p) scale to get the scaled mask in one pass).
+   */
+  bernoulli(n: number, p: number, value = 1): Float32Array {
     checkCount('bernoulli', n);
     if (!(p >= 0 && p <= 1)) throw new Error(`bernoulli: expected 0 <= p <= 1, got ${p}`);
+    if (!Number.isFinite(value)) throw new Error(`bernoulli: expected a finite value for kept entries, got ${value}`);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.random() < p ? 1 : 0;
+    // The 53-bit uniform (high * 2^32 + low) / 2^53 is below p exactly when the integer high * 2^32 + low
+    // is below p * 2^53 (both scalings exact); split that threshold at 2^32 to compare int32 parts.
+    const threshold = p * TWO_POW_53;
+    const thresholdHigh = Math.floor(threshold / TWO_POW_32) | 0; // at most 2^21
+    const thresholdLow = threshold - thresholdHigh * TWO_POW_32;
+    const kept = Math.fround(value);
+    const outBits = new Int32Array(out.buffer);
+    const keptBits = new Int32Array(Float32Array.of(kept).buffer)[0];
+    const words = this.words;
+    let next = this.next;
+    let i = 0;
+    while (i < n) {
+      if (next === 624) next = this.refill();
+      if (next === 623) {
+        // This value's two draws straddle a twist.
+        const high = temper(words[623]) & 0x1fffff;
+        next = this.refill();
+        const low = temper(words[next++]) >>> 0;
+        if (high < thresholdHigh || (high === thresholdHigh && low < thresholdLow)) out[i] = kept;
+        i++;
+        continue;
+      }
+      const stop = Math.min(n, i + ((624 - next) >> 1));
+      for (; i < stop; i++, next += 2) {
+        const high = temper(words[next]) & 0x1fffff;
+        if (high === thresholdHigh) {
+          if ((temper(words[next + 1]) >>> 0) < thresholdLow) out[i] = kept;
+        } else {
+          outBits[i] = keptBits & ((high - thresholdHigh) >> 31); // kept where high < thresholdHigh, branch-free
+        }
+      }
+    }
+    this.next = next;
     return out;
   }
 
@@ -138,18 +221,30 @@ export class Generator {
     checkCount('randperm', n);
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = i;
+    const words = this.words;
+    let next = this.next;
     for (let i = 0; i < n - 1; i++) {
-      const j = i + (this.nextUint32() % (n - i));
-      const kept = out[i];
+      if (next === 624) next = this.refill();
+      const j = i + remainder(temper(words[next++]) >>> 0, n - i);
+      const swapped = out[i];
       out[i] = out[j];
-      out[j] = kept;
+      out[j] = swapped;
     }
+    this.next = next;
     return out;
   }
 
-  /** A float32 in [0, 1) with 24 random bits from one draw. */
-  private unitFloat32(): number {
-    return (this.nextUint32() & 0xffffff) / 16777216;
+  /** Writes float32 values in [0, 1), 24 random bits from one draw each, to out[start..end). */
+  private fillUnitFloat32(out: Float32Array, start: number, end: number): void {
+    const words = this.words;
+    let next = this.next;
+    let i = start;
+    while (i < end) {
+      if (next === 624) next = this.refill();
+      const stop = Math.min(end, i + 624 - next);
+      for (; i < stop; i++) out[i] = (temper(words[next++]) & 0xffffff) / 16777216;
+    }
+    this.next = next;
   }
 
   private normalScalar(n: number, mean: number, std: number): Float32Array {
@@ -172,155 +267,67 @@ export class Generator {
 
   private normalBlocks(n: number, mean: number, std: number): Float32Array {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.unitFloat32();
+    this.fillUnitFloat32(out, 0, n);
     for (let start = 0; start + 16 <= n; start += 16) boxMuller16(out, start, mean, std);
     if (n % 16 !== 0) {
-      for (let i = n - 16; i < n; i++) out[i] = this.unitFloat32();
+      this.fillUnitFloat32(out, n - 16, n);
       boxMuller16(out, n - 16, mean, std);
     }
     return out;
   }
 
-  private twist(): void {
-    const s = this.state;
-    for (let i = 0; i < STATE_SIZE; i++) {
-      const following = i + 1 < STATE_SIZE ? i + 1 : 0;
-      const shifted = i + SHIFT_SIZE < STATE_SIZE ? i + SHIFT_SIZE : i + SHIFT_SIZE - STATE_SIZE;
-      const y = (s[i] & UPPER_MASK) | (s[following] & LOWER_MASK);
-      s[i] = s[shifted] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+  /** Twists the state into the next 624 words to temper; returns the new draw index, 0. */
+  private refill(): number {
+    const s = this.words;
+    // Word i mixes with word i + 397 (mod 624): still an old word below 227, an already twisted one after.
+    let i = 0;
+    for (; i < 227; i++) {
+      const y = (s[i] & 0x80000000) | (s[i + 1] & 0x7fffffff);
+      s[i] = s[i + 397] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
+    for (; i < 623; i++) {
+      const y = (s[i] & 0x80000000) | (s[i + 1] & 0x7fffffff);
+      s[i] = s[i - 227] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    }
+    const y = (s[623] & 0x80000000) | (s[0] & 0x7fffffff);
+    s[623] = s[396] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    this.freshlySeeded = false;
     this.next = 0;
+    return 0;
   }
+}
+
+/** MT19937's output tempering of one state word (int32 in, int32 out). */
+function temper(word: number): number {
+  let y = word;
+  y ^= y >>> 11;
+  y ^= (y << 7) & 0x9d2c5680;
+  y ^= (y << 15) & 0xefc60000;
+  return y ^ (y >>> 18);
+}
+
+/**
+ * x % d for integers 0 <= x, d < 2^32, without `%` on values above int32 (V8 calls fmod for those).
+ * The float64 quotient may round up to the next integer, which leaves a negative remainder to fix.
+ */
+function remainder(x: number, d: number): number {
+  const r = x - Math.floor(x / d) * d;
+  return r < 0 ? r + d : r;
 }
 
 /** The generator that `torch.manualSeed` seeds and every random initialisation draws from. */
 export const defaultGenerator = new Generator();
 
+/** `torch.get_rng_state()`: a snapshot of the default generator (5056 bytes, PyTorch's layout). */
+export function getRngState(): Uint8Array {
+  return defaultGenerator.getState();
+}
+
+/** `torch.set_rng_state(state)`: restores the default generator from `getRngState()` or PyTorch. */
+export function setRngState(state: Uint8Array): void {
+  defaultGenerator.setState(state);
+}
+
 function checkCount(op: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${op}: expected a non-negative integer count, got ${n}`);
-}
-
-// ---- PyTorch's AVX2 Box-Muller block, in float32 arithmetic ----
-//
-// The kernels are Cephes-style float32 polynomials (ATen's avx_mathfun.h); GCC contracts each
-// multiply whose only use is an add into one fused multiply-add, which `fma` reproduces.
-
-const f = Math.fround;
-const TWO_PI = f(2 * Math.PI);
-
-/** Transforms 16 uniforms at data[start..start+16) into 16 normals in place. */
-function boxMuller16(data: Float32Array, start: number, mean: number, std: number): void {
-  for (let j = 0; j < 8; j++) {
-    const u1 = f(1 - data[start + j]);
-    const u2 = data[start + j + 8];
-    const radius = f(Math.sqrt(f(-2 * logFloat32(u1))));
-    sinCosFloat32(f(TWO_PI * u2));
-    data[start + j] = fmaFloat32(f(radius * sinCos[1]), std, mean);
-    data[start + j + 8] = fmaFloat32(f(radius * sinCos[0]), std, mean);
-  }
-}
-
-const LOG_COEFFS = [
-  7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
-  2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
-].map(f);
-const LOG_Q1 = f(-2.1219444e-4);
-const LOG_Q2 = f(0.693359375);
-const SQRT_HALF = f(0.707106781186547524);
-
-const bits = new Uint32Array(1);
-const floats = new Float32Array(bits.buffer);
-
-/** Natural log for positive normal float32 x (the inputs here lie in (0, 1]). */
-function logFloat32(x: number): number {
-  floats[0] = x;
-  let exponent = f((bits[0] >>> 23) - 127 + 1);
-  bits[0] = (bits[0] & ~0x7f800000) | 0x3f000000; // mantissa scaled into [0.5, 1)
-  let m = floats[0];
-  if (m < SQRT_HALF) {
-    exponent = f(exponent - 1);
-    m = f(f(m - 1) + m);
-  } else {
-    m = f(m - 1);
-  }
-  const z = f(m * m);
-  let y = LOG_COEFFS[0];
-  for (let k = 1; k < LOG_COEFFS.length; k++) y = fmaFloat32(y, m, LOG_COEFFS[k]);
-  y = f(y * m);
-  y = fmaFloat32(y, z, f(exponent * LOG_Q1));
-  y = fmaFloat32(-z, 0.5, y);
-  return fmaFloat32(exponent, LOG_Q2, f(m + y));
-}
-
-const FOUR_OVER_PI = f(1.27323954473516);
-const DP1 = f(-0.78515625);
-const DP2 = f(-2.4187564849853515625e-4);
-const DP3 = f(-3.77489497744594108e-8);
-const SIN_COEFFS = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
-const COS_COEFFS = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
-
-/** Output of sinCosFloat32: [sin, cos]. */
-const sinCos = new Float64Array(2);
-
-/** Writes [sin(x), cos(x)] into `sinCos` for float32 x >= 0 of moderate size (here x in [0, 2 pi)). */
-function sinCosFloat32(x: number): void {
-  const octant = (Math.trunc(f(x * FOUR_OVER_PI)) + 1) & ~1;
-  const y = f(octant);
-  let r = fmaFloat32(y, DP1, x);
-  r = fmaFloat32(y, DP2, r);
-  r = fmaFloat32(y, DP3, r);
-  const z = f(r * r);
-
-  let cosPoly = COS_COEFFS[0];
-  cosPoly = fmaFloat32(cosPoly, z, COS_COEFFS[1]);
-  cosPoly = fmaFloat32(cosPoly, z, COS_COEFFS[2]);
-  cosPoly = f(cosPoly * z);
-  cosPoly = fmaFloat32(cosPoly, z, -f(z * 0.5));
-  cosPoly = f(cosPoly + 1);
-
-  let sinPoly = SIN_COEFFS[0];
-  sinPoly = fmaFloat32(sinPoly, z, SIN_COEFFS[1]);
-  sinPoly = fmaFloat32(sinPoly, z, SIN_COEFFS[2]);
-  sinPoly = f(sinPoly * z);
-  sinPoly = fmaFloat32(sinPoly, r, r);
-
-  const useSinPoly = (octant & 2) === 0;
-  // `+ 0` turns -0 into +0 as the masked adds in the vector code do.
-  const sin = (useSinPoly ? sinPoly : cosPoly) + 0;
-  const cos = (useSinPoly ? cosPoly : sinPoly) + 0;
-  const sinNegative = (octant & 4) !== 0;
-  const cosNegative = ((octant - 2) & 4) === 0;
-  sinCos[0] = sinNegative ? -sin : sin;
-  sinCos[1] = cosNegative ? -cos : cos;
-}
-
-const SMALLEST_FLOAT32 = 2 ** -149;
-const neighbour = new Float32Array(1);
-const neighbourBits = new Uint32Array(neighbour.buffer);
-
-/**
- * float32 fused multiply-add: a * b + c rounded once (a, b, c float32). The product is exact in
- * float64; the float64 sum is exact or carries an error `err` that only matters when the sum sits
- * exactly halfway between two float32 values.
- */
-export function fmaFloat32(a: number, b: number, c: number): number {
-  const product = a * b;
-  const sum = product + c;
-  const virtualC = sum - product;
-  const err = product - (sum - virtualC) + (c - virtualC);
-  const rounded = f(sum);
-  if (err === 0 || rounded === sum || !Number.isFinite(rounded)) return rounded;
-  // Find the float32 on the other side of `sum`; a tie is broken by the sign of the lost error.
-  let other: number;
-  if (rounded === 0) {
-    other = Math.sign(sum) * SMALLEST_FLOAT32;
-  } else {
-    neighbour[0] = rounded;
-    neighbourBits[0] += sum > rounded === rounded > 0 ? 1 : -1;
-    other = neighbour[0];
-  }
-  if (Math.abs(sum - rounded) !== Math.abs(other - sum)) return rounded;
-  const up = Math.max(rounded, other);
-  const down = Math.min(rounded, other);
-  return err > 0 ? up : down;
 }

@@ -154,9 +154,9 @@ export function dropout(input: Tensor, p?: number | DropoutOptions, training?: b
   const prob = checkDropoutP(options.p ?? 0.5, 'dropout');
   if (prob === 0 || options.training === false || input.numel() === 0) return input;
   if (prob === 1) return mul(input, fullTensor([], 0, 'float32', input.storage.backend));
-  const keep = defaultGenerator.bernoulli(input.numel(), 1 - prob);
+  // The mask bernoulli(1 - p) scaled by 1 / (1 - p), drawn as one pass.
   const scale = Math.fround(1 / Math.fround(1 - prob));
-  for (let i = 0; i < keep.length; i++) keep[i] *= scale;
+  const keep = defaultGenerator.bernoulli(input.numel(), 1 - prob, scale);
   return mul(input, valuesLike(input, input.shape.slice(), keep));
 }
 
