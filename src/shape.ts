@@ -12,6 +12,13 @@ export function numelOf(shape: Shape): number {
   return n;
 }
 
+/** The product of shape[start..end) (1 for an empty range), without slicing. */
+export function numelBetween(shape: Shape, start: number, end: number = shape.length): number {
+  let n = 1;
+  for (let i = start; i < end; i++) n *= shape[i];
+  return n;
+}
+
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -68,6 +75,20 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     out[i] = da === 1 ? db : da;
   }
   return out;
+}
+
+/**
+ * Whether `shape` broadcasts to exactly `target` (rank at most target's, each aligned dim 1 or equal): the
+ * case where broadcastShapes(shape, target) would return `target` itself, tested without allocating.
+ */
+export function broadcastsTo(shape: Shape, target: Shape): boolean {
+  const lead = target.length - shape.length;
+  if (lead < 0) return false;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (d !== 1 && d !== target[lead + i]) return false;
+  }
+  return true;
 }
 
 /** Strides that read a tensor of `shape`/`strides` as if it had the broadcast shape `target` (0 on stretched dims). */

@@ -13,6 +13,10 @@
  *    reclaimed this way; neither is anything created before the first backward (setup data).
  *    Reading a reclaimed tensor throws an Error saying so; `keep()` exempts a tensor.
  * 3. FinalizationRegistry as the backstop for unmanaged storages whose tensors the program dropped.
+ *    Registration is deferred and batched (see `unregistered`): most short-lived storages are disposed or
+ *    freed by the engine before their batch is registered, and skipping them saves a registration each,
+ *    otherwise the larger part of a small op's cost. Registrations carry no unregister token (a storage freed
+ *    explicitly voids its `Reclaim` instead), which halves the cost of those that remain.
  */
 import type { Backend, Buf, DType } from './backend/types.js';
 
@@ -23,8 +27,8 @@ export class Storage {
   persistent = false;
   /** why the buffer is gone, for the error message of a later use */
   freedBy: 'dispose' | 'step' | null = null;
-  /** registered with the FinalizationRegistry backstop */
-  finalized = false;
+  /** what the FinalizationRegistry backstop frees, once this storage is registered with it (null before) */
+  reclaim: Reclaim | null = null;
 
   readonly dtype: DType;
   readonly length: number;
@@ -41,8 +45,15 @@ export class Storage {
     this.buf = null;
     this.freedBy = reason;
     live.count--;
-    if (this.finalized) finalizer.unregister(this);
+    // voids the registration instead of unregistering: registering without an unregister token costs half
+    if (this.reclaim !== null) this.reclaim.buf = null;
   }
+}
+
+/** A registration with the backstop: the buffer to free, or null once the storage was freed explicitly. */
+interface Reclaim {
+  readonly backend: Backend;
+  buf: Buf | null;
 }
 
 const live = { count: 0 };
@@ -52,12 +63,47 @@ export const clock = { step: 0 };
  * Storages subject to the step clock, in allocation order. Freed and persistent ones are dropped lazily at
  * the next sweep, which keeps allocation and freeing O(1).
  */
-let managed: Storage[] = [];
+const managed: Storage[] = [];
 
-const finalizer = new FinalizationRegistry<{ backend: Backend; buf: Buf }>(({ backend, buf }) => {
-  backend.free(buf);
+const finalizer = new FinalizationRegistry<Reclaim>((reclaim) => {
+  const buf = reclaim.buf;
+  if (buf === null) return;
+  reclaim.buf = null;
+  reclaim.backend.free(buf);
   live.count--;
 });
+
+/**
+ * Unmanaged storages not yet registered with the backstop, in allocation order. This list holds them strongly,
+ * so nothing in it can be finalized early; it is drained (live ones registered, freed ones dropped) every
+ * REGISTER_BATCH allocations and at the end of the current job (a microtask). A finalizer callback can only
+ * run after the job that allocated has ended, so the deferral never delays reclamation: by then every
+ * storage of the job has been registered.
+ */
+let unregistered: Storage[] = [];
+const scheduleMicrotask: (fn: () => void) => void =
+  typeof queueMicrotask === 'function' ? queueMicrotask : (fn) => void Promise.resolve().then(fn);
+let drainQueued = false;
+const REGISTER_BATCH = 256;
+
+/** The end-of-job drain (one queued at a time, however many batches fill before it runs). */
+function drainAtEndOfJob(): void {
+  drainQueued = false;
+  registerUnregistered();
+}
+
+function registerUnregistered(): void {
+  const batch = unregistered;
+  unregistered = [];
+  for (let i = 0; i < batch.length; i++) {
+    const storage = batch[i];
+    const buf = storage.buf;
+    if (buf === null) continue;
+    const reclaim: Reclaim = { backend: storage.backend, buf };
+    storage.reclaim = reclaim;
+    finalizer.register(storage, reclaim);
+  }
+}
 
 /** Storages allocated while a capture is open (the autograd engine frees a backward pass's temporaries). */
 let capture: Storage[] | null = null;
@@ -79,11 +125,16 @@ export function allocStorage(backend: Backend, length: number, dtype: DType): St
   const storage = new Storage(backend, backend.alloc(length, dtype));
   live.count++;
   if (capture !== null) capture.push(storage);
-  storage.lastUse = clock.step;
-  if (clock.step > 0) managed.push(storage);
+  const step = clock.step;
+  storage.lastUse = step;
+  if (step > 0) managed.push(storage);
   else {
-    storage.finalized = true;
-    finalizer.register(storage, { backend, buf: storage.buf! }, storage);
+    unregistered.push(storage);
+    if (unregistered.length >= REGISTER_BATCH) registerUnregistered();
+    else if (!drainQueued) {
+      drainQueued = true;
+      scheduleMicrotask(drainAtEndOfJob);
+    }
   }
   return storage;
 }
@@ -96,13 +147,15 @@ export function markPersistent(storage: Storage): void {
 export function endStep(): void {
   clock.step++;
   const cutoff = clock.step - 3;
-  const survivors: Storage[] = [];
-  for (const storage of managed) {
+  // compacts the survivors to the front in place (order kept)
+  let kept = 0;
+  for (let i = 0; i < managed.length; i++) {
+    const storage = managed[i];
     if (storage.buf === null || storage.persistent) continue;
     if (storage.lastUse <= cutoff) storage.free('step');
-    else survivors.push(storage);
+    else managed[kept++] = storage;
   }
-  managed = survivors;
+  managed.length = kept;
 }
 
 export function liveStorages(): number {

@@ -164,7 +164,8 @@ export class Tensor {
     if (this.numel() !== 1) {
       throw new Error(`item: a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape ${shapeStr(this.shape)})`);
     }
-    return readValues(this, 'item')[0];
+    // the one element sits at the offset whatever the strides: read it without a copy
+    return this.storage.backend.readScalar(use(this, 'item'), this.offset);
   }
   toArray(): Float32Array | Int32Array {
     return readValues(this, 'toArray');

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { captureAllocations, endStep, markPersistent, type Storage } from '../storage.js';
 import { Node, noGrad } from './graph.js';
 import { addInPlace, cloneTensor, onesLike, sumToShape } from '../ops/internal.js';
-import { shapeStr } from '../shape.js';
+import { sameShape, shapeStr } from '../shape.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;
@@ -38,27 +38,33 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
   endStep();
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
+/** Numbers the passes, so that a node can tell whether the current pass has visited it (Node._visited). */
+let passCount = 0;
 
 /** Nodes reachable from `root` in an order where every node comes before the nodes it feeds gradients to. */
 function topologicalOrder(root: Node): Node[] {
+  const pass = ++passCount;
   const order: Node[] = [];
-  const visited = new Set<Node>([root]);
-  const stack: [Node, number][] = [[root, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [node, next] = top;
+  // depth-first, post-order: a stack of nodes and, in parallel, the next input of each to visit
+  const nodes: Node[] = [root];
+  const nextInput: number[] = [0];
+  root._visited = pass;
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    const next = nextInput[top];
     if (next < node.inputs.length) {
-      top[1]++;
-      const child = node.inputs[next]?._node;
-      if (child && !visited.has(child)) {
-        visited.add(child);
-        stack.push([child, 0]);
+      nextInput[top] = next + 1;
+      const input = node.inputs[next];
+      const child = input === null ? null : input._node;
+      if (child !== null && child._visited !== pass) {
+        child._visited = pass;
+        nodes.push(child);
+        nextInput.push(0);
       }
     } else {
-      stack.pop();
+      nodes.pop();
+      nextInput.pop();
       order.push(node);
     }
   }
@@ -67,47 +73,53 @@ function topologicalOrder(root: Node): Node[] {
 
 function propagate(rootNode: Node, outputIndex: number, seed: Tensor, kept: Set<Storage>, retainGraph: boolean): void {
   const order = topologicalOrder(rootNode);
-  const pending = new Map<Node, (Tensor | null)[]>();
   const rootGrads = new Array<Tensor | null>(rootNode.numOutputs).fill(null);
   rootGrads[outputIndex] = seed;
-  pending.set(rootNode, rootGrads);
-
-  for (const node of order) {
-    const grads = pending.get(node);
-    pending.delete(node);
-    if (!grads) continue;
-    const backward = node.backward;
-    if (backward === null) {
-      throw new Error(
-        `backward: trying to backward through the graph a second time (through ${node.name}); ` +
-          'the saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward.',
-      );
-    }
-    if (node.retained) {
-      node.retained.forEach((tensors, i) => {
-        const g = grads[i];
-        if (g) for (const t of tensors) accumulateLeaf(t, g, kept);
-      });
-    }
-    const inputGrads = backward(grads);
-    if (!retainGraph) node.backward = null;
-    node.inputs.forEach((input, i) => {
-      const g = inputGrads[i];
-      if (input === null || g == null) return;
-      const fitted = sameShape(g.shape, input.shape) ? g : sumToShape(g, input.shape);
-      const producer = input._node;
-      if (producer === null) {
-        accumulateLeaf(input, fitted, kept);
-        return;
+  rootNode._pending = rootGrads;
+  try {
+    for (let n = 0; n < order.length; n++) {
+      const node = order[n];
+      const grads = node._pending;
+      node._pending = null;
+      if (grads === null) continue;
+      if (node.released) {
+        throw new Error(
+          `backward: trying to backward through the graph a second time (through ${node.name}); ` +
+            'the saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward.',
+        );
       }
-      let slot = pending.get(producer);
-      if (!slot) {
-        slot = new Array<Tensor | null>(producer.numOutputs).fill(null);
-        pending.set(producer, slot);
+      const retained = node.retained;
+      if (retained !== null) {
+        for (let i = 0; i < retained.length; i++) {
+          const g = grads[i];
+          if (g) for (const t of retained[i]) accumulateLeaf(t, g, kept);
+        }
       }
-      const existing = slot[input._outputIndex];
-      slot[input._outputIndex] = existing ? addOutOfPlace(existing, fitted) : fitted;
-    });
+      const inputGrads = node.run(grads);
+      if (!retainGraph) node.release();
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i];
+        const g = inputGrads[i];
+        if (input === null || g == null) continue;
+        const fitted = sameShape(g.shape, input.shape) ? g : sumToShape(g, input.shape);
+        const producer = input._node;
+        if (producer === null) {
+          accumulateLeaf(input, fitted, kept);
+          continue;
+        }
+        let slot = producer._pending;
+        if (slot === null) {
+          slot = new Array<Tensor | null>(producer.numOutputs).fill(null);
+          producer._pending = slot;
+        }
+        const existing = slot[input._outputIndex];
+        slot[input._outputIndex] = existing ? addOutOfPlace(existing, fitted) : fitted;
+      }
+    }
+  } finally {
+    // after an error part-way, no gradient may stay parked on a node for a later pass to find
+    for (let n = 0; n < order.length; n++) order[n]._pending = null;
   }
 }
 

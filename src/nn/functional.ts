@@ -6,7 +6,7 @@
 import { Tensor } from '../tensor.js';
 import { noGrad, record } from '../autograd/graph.js';
 import type { DType } from '../backend/types.js';
-import { contiguousRaw, emptyTensor, fullTensor, readValues } from '../ops/internal.js';
+import { contiguousRaw, emptyTensor, freeTemporary, fullTensor, readValues, use } from '../ops/internal.js';
 import { add, div, mul, neg, relu as reluOp, sigmoid as sigmoidOp, square, sub, tanh as tanhOp, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp } from '../ops/softmax.js';
@@ -173,16 +173,19 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
-/** Validated class-index targets flattened to rows, with each row's weight (0 where ignored). */
+/**
+ * Validated class-index targets flattened to rows, with each row's weight (0 where ignored). Plain arrays:
+ * cheaper than typed ones for the few rows of a per-step loss.
+ */
 interface TargetPlan {
   classes: number;
   rows: number;
   /** target index per row, 0 where ignored */
-  safe: Int32Array;
+  safe: number[];
   /** class weight per row, 0 where ignored */
-  rowWeight: Float32Array;
+  rowWeight: number[];
   /** 1 per kept row, 0 per ignored one */
-  keep: Float32Array;
+  keep: number[];
   anyIgnored: boolean;
   totalWeight: number;
   keptCount: number;
@@ -198,11 +201,15 @@ function planTargets(op: string, input: Tensor, target: Tensor, weight: Tensor |
   if (weight !== null && (weight.shape.length !== 1 || weight.shape[0] !== classes)) {
     throw new Error(`${op}: weight must be 1-D with one value per class (${classes}), got shape ${shapeStr(weight.shape)}`);
   }
-  const targets = readValues(target, op);
+  // one target (a per-step loss) is read without creating a typed array
+  const targets: ArrayLike<number> = target.numel() === 1
+    ? [target.storage.backend.readScalar(use(target, op), target.offset)]
+    : readValues(target, op);
   const weights = weight === null ? null : readValues(weight, op);
   const rows = targets.length;
   const plan: TargetPlan = {
-    classes, rows, safe: new Int32Array(rows), rowWeight: new Float32Array(rows), keep: new Float32Array(rows),
+    classes, rows,
+    safe: new Array<number>(rows).fill(0), rowWeight: new Array<number>(rows).fill(0), keep: new Array<number>(rows).fill(0),
     anyIgnored: false, totalWeight: 0, keptCount: 0,
   };
   for (let i = 0; i < rows; i++) {
@@ -257,10 +264,21 @@ function nllFromPlan(logp: Tensor, target: Tensor, plan: TargetPlan, reduction: 
   const viewed = rank >= 3 && rank !== 4 && reduction === 'none';
   const noneShape = viewed ? (plan.rows > 0 ? [logp.shape[0], 1, plan.rows / logp.shape[0]] : [logp.shape[0], 0, 0]) : target.shape;
   const out = noGrad(() => {
-    const losses = masked(mul(gatherRaw(classRows(logp), 1, index, 'nllLoss'), negWeight));
+    // the intermediates are this function's own: each is freed as soon as the next step has consumed it
+    const rows = classRows(logp);
+    const picked = gatherRaw(rows, 1, index, 'nllLoss');
+    if (rows.storage !== logp.storage) freeTemporary(rows, null);
+    const weighted = mul(picked, negWeight);
+    freeTemporary(picked, null);
+    const losses = masked(weighted);
+    freeTemporary(weighted, losses);
     if (reduction === 'none') return reshape(losses, [noneShape]);
     const total = sum(losses);
-    return reduction === 'sum' ? total : div(total, plan.totalWeight);
+    freeTemporary(losses, null);
+    if (reduction === 'sum') return total;
+    const mean = div(total, plan.totalWeight);
+    freeTemporary(total, null);
+    return mean;
   });
   const name = rank >= 3 ? 'NllLoss2DBackward0' : 'NllLossBackward0';
   const result = record(name, out, [logp], (g) => {

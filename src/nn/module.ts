@@ -98,7 +98,10 @@ export abstract class Module {
   }
 
   parameters(recurse = true): Parameter[] {
-    return this.namedParameters('', recurse).map(([, p]) => p);
+    // the order and de-duplication of namedParameters, without building the names (called every training step)
+    const out: Parameter[] = [];
+    collectParameters(this, recurse, out, new Set());
+    return out;
   }
 
   namedBuffers(prefix = ''): [string, Tensor][] {
@@ -170,11 +173,14 @@ export abstract class Module {
 
   /** Zeroes gradients in place, as PyTorch 1.13's default `zero_grad()` does; `setToNone` drops them instead. */
   zeroGrad(setToNone = false): void {
-    for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (setToNone) p.grad = null;
-      else noGrad(() => p.grad!.zero_());
-    }
+    const params = this.parameters();
+    noGrad(() => {
+      for (const p of params) {
+        if (p.grad === null) continue;
+        if (setToNone) p.grad = null;
+        else p.grad.zero_();
+      }
+    });
   }
 
   train(mode = true): this {
@@ -207,6 +213,29 @@ export abstract class Module {
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
+  }
+}
+
+/**
+ * Appends the parameters of `module` (its own fields in order), then those of its submodules depth-first
+ * when `recurse`: namedModules' pre-order, each parameter once.
+ */
+function collectParameters(module: Module, recurse: boolean, out: Parameter[], seen: Set<Parameter>): void {
+  const fields = module as unknown as Record<string, unknown>;
+  const keys = Object.keys(module);
+  for (const key of keys) {
+    if (key.charCodeAt(0) === 95 /* _ */ || key === 'training') continue;
+    const value = fields[key];
+    if (value instanceof Parameter && !seen.has(value)) {
+      seen.add(value);
+      out.push(value);
+    }
+  }
+  if (!recurse) return;
+  for (const key of keys) {
+    if (key.charCodeAt(0) === 95 || key === 'training') continue;
+    const value = fields[key];
+    if (value instanceof Module) collectParameters(value, true, out, seen);
   }
 }
 

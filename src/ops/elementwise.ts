@@ -2,7 +2,7 @@
 import { Binary, Unary, type BinaryOp } from '../backend/types.js';
 import { record } from '../autograd/graph.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
-import { backendOf, binaryRaw, castRaw, emptyTensor, fullTensor, unaryRaw, use } from './internal.js';
+import { backendOf, binaryRaw, castRaw, emptyTensor, freeTemporary, fullTensor, unaryRaw, use } from './internal.js';
 import { broadcastShapes, broadcastStrides, shapeStr } from '../shape.js';
 
 function checkTensor(x: unknown, op: string, what = 'input'): asserts x is Tensor {
@@ -16,8 +16,12 @@ function checkNumber(x: unknown, op: string): number {
 
 /** Integer maths stays integer when PyTorch's would (int64 op int64 or integral scalar). */
 function keepInt(out: Tensor, a: Tensor, b: TensorOrScalar, op: string): Tensor {
+  if (a.dtype !== 'int64') return out;
   const bInt = b instanceof Tensor ? b.dtype === 'int64' : Number.isInteger(b);
-  return a.dtype === 'int64' && bInt ? castRaw(out, 'int64', op) : out;
+  if (!bInt) return out;
+  const cast = castRaw(out, 'int64', op);
+  freeTemporary(out, cast);
+  return cast;
 }
 
 export function scalarLike(value: number, like: Tensor): Tensor {
@@ -32,7 +36,9 @@ export function add(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   }
   checkTensor(b, 'add', 'other');
   const scaled = alpha === 1 ? b : unaryRaw(Unary.affine, b, 'add', alpha, 0);
-  const out = keepInt(binaryRaw(Binary.add, a, scaled, 'add'), a, b, 'add');
+  const sum = binaryRaw(Binary.add, a, scaled, 'add');
+  freeTemporary(scaled, b);
+  const out = keepInt(sum, a, b, 'add');
   return record('AddBackward0', out, [a, b], (g) => [g, alpha === 1 ? g : mul(g, alpha)]);
 }
 
@@ -44,7 +50,9 @@ export function sub(a: Tensor, b: TensorOrScalar, alpha = 1): Tensor {
   }
   checkTensor(b, 'sub', 'other');
   const scaled = alpha === 1 ? b : unaryRaw(Unary.affine, b, 'sub', alpha, 0);
-  const out = keepInt(binaryRaw(Binary.sub, a, scaled, 'sub'), a, b, 'sub');
+  const difference = binaryRaw(Binary.sub, a, scaled, 'sub');
+  freeTemporary(scaled, b);
+  const out = keepInt(difference, a, b, 'sub');
   return record('SubBackward0', out, [a, b], (g) => [g, mul(g, -alpha)]);
 }
 
@@ -74,7 +82,9 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
   if (typeof b !== 'object') {
     const s = checkNumber(b, 'div');
     // a true division (x * (1/s) would round differently from PyTorch)
-    const out = binaryRaw(Binary.div, a, scalarLike(s, a), 'div');
+    const divisor = scalarLike(s, a);
+    const out = binaryRaw(Binary.div, a, divisor, 'div');
+    freeTemporary(divisor, null);
     return record('DivBackward0', out, [a], (g) => [div(g, s)]);
   }
   checkTensor(b, 'div', 'other');

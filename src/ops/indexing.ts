@@ -5,7 +5,7 @@
 import { record } from '../autograd/graph.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, contiguousRaw, emptyTensor, fullTensor, readValues, use } from './internal.js';
-import { normDim, numelOf, shapeStr, sameShape } from '../shape.js';
+import { normDim, numelBetween, numelOf, shapeStr, sameShape } from '../shape.js';
 import { transpose } from './shape.js';
 
 function checkIndexTensor(index: unknown, op: string): asserts index is Tensor {
@@ -25,7 +25,7 @@ export function checkIndexRange(index: Tensor, size: number, op: string, what = 
 }
 
 function splitAt(shape: number[], d: number): [number, number, number] {
-  return [numelOf(shape.slice(0, d)), shape[d], numelOf(shape.slice(d + 1))];
+  return [numelBetween(shape, 0, d), shape[d], numelBetween(shape, d + 1)];
 }
 
 /** gather without autograd; index has x's shape except along `d` (validated by callers). */

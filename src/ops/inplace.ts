@@ -5,9 +5,9 @@
 import { Binary, Unary, type BinaryOp } from '../backend/types.js';
 import { gradMode } from '../autograd/graph.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
-import { asFloat, backendOf, binaryRaw, castRaw, cloneTensor, fullTensor, unaryRaw, use } from './internal.js';
+import { asFloat, backendOf, binaryRaw, castRaw, cloneTensor, freeTemporary, fullTensor, SCALAR_SHAPE, SCALAR_STRIDES, unaryRaw, use } from './internal.js';
 import { defaultGenerator } from '../random.js';
-import { broadcastShapes, broadcastStrides, sameShape, shapeStr } from '../shape.js';
+import { broadcastShapes, broadcastStrides, broadcastsTo, sameShape, shapeStr } from '../shape.js';
 
 function checkMutable(t: Tensor, op: string): void {
   if (gradMode.enabled && t.requiresGrad) {
@@ -23,6 +23,7 @@ function writeBack(t: Tensor, values: Tensor, op: string): void {
   if (t.numel() === 0) return;
   const src = values.dtype === t.dtype ? values : castRaw(values, t.dtype, op);
   t.storage.backend.copy(t.shape, use(t, op), t.offset, t.strides, use(src, op), src.offset, src.strides);
+  freeTemporary(src, values);
 }
 
 const codes: Record<string, BinaryOp> = { add_: Binary.add, sub_: Binary.add, mul_: Binary.mul, div_: Binary.div };
@@ -33,7 +34,12 @@ export function binaryInPlace<T extends Tensor>(t: T, op: string, other: TensorO
   use(t, op);
   let result: Tensor;
   if (typeof other === 'number') {
-    if (op === 'div_') return binaryInPlace(t, op, fullTensor([], other, 'float32', t.storage.backend), 1);
+    if (op === 'div_') {
+      const divisor = fullTensor([], other, 'float32', t.storage.backend);
+      binaryInPlace(t, op, divisor, 1);
+      freeTemporary(divisor, null);
+      return t;
+    }
     const [scale, shift] = op === 'mul_' ? [other, 0] : [1, other * alpha];
     if (t.isContiguous() && t.dtype === 'float32') {
       const buf = use(t, op);
@@ -41,24 +47,33 @@ export function binaryInPlace<T extends Tensor>(t: T, op: string, other: TensorO
       return t;
     }
     result = unaryRaw(Unary.affine, t, op, scale, shift);
+    writeBack(t, result, op);
+    freeTemporary(result, null);
+    return t;
   } else {
     if (!(other instanceof Tensor)) throw new Error(`${op}: expected a Tensor or a number, got ${typeof other}`);
     backendOf(op, t, other);
-    if (!sameShape(broadcastShapes(t.shape, other.shape, op), t.shape)) {
+    if (!broadcastsTo(other.shape, t.shape) && !sameShape(broadcastShapes(t.shape, other.shape, op), t.shape)) {
       throw new Error(`${op}: other of shape ${shapeStr(other.shape)} cannot be broadcast to the shape ${shapeStr(t.shape)} of the tensor updated in place`);
     }
     const scaled = alpha === 1 ? other : unaryRaw(Unary.affine, other, op, alpha, 0);
     if (t.isContiguous() && t.dtype === 'float32' && t.numel() > 0) {
       const buf = use(t, op);
       const b = asFloat(scaled, op);
-      t.storage.backend.binary(codes[op], t.shape.length ? t.shape : [1], buf, t.offset,
-        buf, t.offset, t.shape.length ? t.strides : [0],
-        use(b, op), b.offset, t.shape.length ? broadcastStrides(b.shape, b.strides, t.shape) : [0]);
+      const rank = t.shape.length;
+      const bStrides = rank === 0 ? SCALAR_STRIDES
+        : sameShape(b.shape, t.shape) ? b.strides : broadcastStrides(b.shape, b.strides, t.shape);
+      t.storage.backend.binary(codes[op], rank ? t.shape : SCALAR_SHAPE, buf, t.offset,
+        buf, t.offset, rank ? t.strides : SCALAR_STRIDES, use(b, op), b.offset, bStrides);
+      freeTemporary(b, scaled);
+      freeTemporary(scaled, other);
       return t;
     }
     result = binaryRaw(codes[op], t, scaled, op);
+    freeTemporary(scaled, other);
   }
   writeBack(t, result, op);
+  freeTemporary(result, null);
   return t;
 }
 

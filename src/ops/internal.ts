@@ -7,7 +7,7 @@ import { Binary, Reduce } from '../backend/types.js';
 import { allocStorage, clock, markPersistent } from '../storage.js';
 import { currentBackend } from '../runtime.js';
 import { Tensor } from '../tensor.js';
-import { broadcastShapes, broadcastStrides, contiguousStrides, numelOf, sameShape, shapeStr, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, numelBetween, numelOf, sameShape, shapeStr, type Shape } from '../shape.js';
 
 /** The live buffer of `t`, stamped as used now; throws if its storage was freed. */
 export function use(t: Tensor, op: string): Buf {
@@ -35,9 +35,17 @@ export function backendOf(op: string, a: Tensor, b?: Tensor | null, c?: Tensor |
 
 /** A new contiguous tensor with unspecified contents; fewer than 2**31 elements (kernels index with int32). */
 export function emptyTensor(shape: Shape, dtype: DType = 'float32', backend: Backend = currentBackend()): Tensor {
-  const n = numelOf(shape);
+  // the shape's copy and the contiguous strides in one pass (copies of `shape`, so both keep its array kind)
+  const dims = shape.slice();
+  const strides = shape.slice();
+  let n = 1;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    strides[i] = n;
+    n *= dims[i];
+  }
   if (n > 2147483647) {
-    throw new Error(`alloc: cannot allocate a ${dtype} tensor of shape ${shapeStr(shape)} (${n} elements, ${n * 4} bytes): a tensor holds at most 2**31 - 1 elements`);
+    const total = numelOf(shape); // the message's count in the usual order of multiplication
+    throw new Error(`alloc: cannot allocate a ${dtype} tensor of shape ${shapeStr(shape)} (${total} elements, ${total * 4} bytes): a tensor holds at most 2**31 - 1 elements`);
   }
   let storage;
   try {
@@ -45,7 +53,7 @@ export function emptyTensor(shape: Shape, dtype: DType = 'float32', backend: Bac
   } catch (e) {
     throw new Error(`alloc: cannot allocate a ${dtype} tensor of shape ${shapeStr(shape)} (${n * 4} bytes): ${(e as Error).message}`);
   }
-  return new Tensor(storage, shape.slice(), contiguousStrides(shape), 0);
+  return new Tensor(storage, dims, strides, 0);
 }
 
 export function fullTensor(shape: Shape, value: number, dtype: DType = 'float32', backend: Backend = currentBackend()): Tensor {
@@ -56,6 +64,15 @@ export function fullTensor(shape: Shape, value: number, dtype: DType = 'float32'
 
 export function onesLike(t: Tensor): Tensor {
   return fullTensor(t.shape, 1, t.dtype, t.storage.backend);
+}
+
+/**
+ * Frees `temp` now when it is not `source`: for an op's private intermediate (a contiguous or float copy, a
+ * scalar operand) that nothing else can reach once the op is done with it. Otherwise the step clock or the
+ * FinalizationRegistry backstop would reclaim it later, at a higher cost.
+ */
+export function freeTemporary(temp: Tensor, source: Tensor | null): void {
+  if (temp !== source) temp.storage.free('dispose');
 }
 
 /** `t` itself if contiguous, else a contiguous copy; never recorded by autograd. */
@@ -78,43 +95,56 @@ export function cloneTensor(t: Tensor, op = 'clone'): Tensor {
 /** A copy of the values in row-major order. */
 export function readValues(t: Tensor, op: string): Float32Array | Int32Array {
   const c = contiguousRaw(t, op);
-  return c.storage.backend.read(c.storage.buf!, c.offset, c.numel());
+  const values = c.storage.backend.read(c.storage.buf!, c.offset, c.numel());
+  freeTemporary(c, t);
+  return values;
 }
 
 /** Raw unary kernel over a contiguous copy of x (float32). */
 export function unaryRaw(code: UnaryOp, x: Tensor, op: string, p0 = 0, p1 = 0): Tensor {
-  const xc = asFloat(contiguousRaw(x, op), op);
+  const c = contiguousRaw(x, op);
+  const xc = asFloat(c, op);
   const backend = xc.storage.backend;
   const out = emptyTensor(x.shape, 'float32', backend);
-  backend.unary(code, out.storage.buf!, 0, xc.storage.buf!, xc.offset, out.numel(), p0, p1);
+  backend.unary(code, out.storage.buf!, 0, xc.storage.buf!, xc.offset, numelOf(out.shape), p0, p1);
+  freeTemporary(xc, c);
+  freeTemporary(c, x);
   return out;
 }
+
+/** Shape and strides handed to kernels for 0-d operands (kernels never write them). */
+export const SCALAR_SHAPE: readonly number[] = Object.freeze([1]);
+export const SCALAR_STRIDES: readonly number[] = Object.freeze([0]);
 
 /** Raw broadcasting binary kernel (float32 result). */
 export function binaryRaw(code: BinaryOp, a: Tensor, b: Tensor, op: string): Tensor {
   const backend = backendOf(op, a, b);
   const af = asFloat(a, op);
   const bf = asFloat(b, op);
-  const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
+  const same = sameShape(a.shape, b.shape);
+  const shape = same ? a.shape : broadcastShapes(a.shape, b.shape, op);
   const out = emptyTensor(shape, 'float32', backend);
-  if (out.numel() === 0) return out;
-  const bufA = use(af, op);
-  const bufB = use(bf, op);
-  if (shape.length === 0) {
-    backend.binary(code, [1], out.storage.buf!, 0, bufA, af.offset, [0], bufB, bf.offset, [0]);
-  } else {
-    backend.binary(
-      code, shape, out.storage.buf!, 0,
-      bufA, af.offset, stridesFor(af, shape),
-      bufB, bf.offset, stridesFor(bf, shape),
-    );
-  }
+  if (numelOf(shape) > 0) binaryInto(code, out, af, bf, same, op);
+  freeTemporary(af, a);
+  freeTemporary(bf, b);
   return out;
 }
 
-/** Strides reading `t` as the (broadcast) `shape`: its own when no dim is stretched. */
-export function stridesFor(t: Tensor, shape: Shape): readonly number[] {
-  return sameShape(t.shape, shape) ? t.strides : broadcastStrides(t.shape, t.strides, shape);
+/** The kernel call of binaryRaw: `out` (contiguous, the broadcast shape) = f(af, bf), both float32. */
+function binaryInto(code: BinaryOp, out: Tensor, af: Tensor, bf: Tensor, same: boolean, op: string): void {
+  const backend = out.storage.backend;
+  const shape = out.shape;
+  const bufA = use(af, op);
+  const bufB = use(bf, op);
+  if (shape.length === 0) {
+    backend.binary(code, SCALAR_SHAPE, out.storage.buf!, 0, bufA, af.offset, SCALAR_STRIDES, bufB, bf.offset, SCALAR_STRIDES);
+  } else {
+    backend.binary(
+      code, shape, out.storage.buf!, 0,
+      bufA, af.offset, same || sameShape(af.shape, shape) ? af.strides : broadcastStrides(af.shape, af.strides, shape),
+      bufB, bf.offset, same || sameShape(bf.shape, shape) ? bf.strides : broadcastStrides(bf.shape, bf.strides, shape),
+    );
+  }
 }
 
 /** int64 tensors take part in float maths as float32 copies (PyTorch promotes int with float to float). */
@@ -127,6 +157,7 @@ export function castRaw(t: Tensor, dtype: DType, op: string): Tensor {
   const c = contiguousRaw(t, op);
   const out = emptyTensor(t.shape, dtype, t.storage.backend);
   if (out.numel() > 0) c.storage.backend.cast(out.storage.buf!, 0, c.storage.buf!, c.offset, out.numel());
+  freeTemporary(c, t);
   return out;
 }
 
@@ -136,9 +167,12 @@ export function addInPlace(dst: Tensor, src: Tensor): void {
   const out = use(dst, 'grad accumulation');
   if (dst.numel() === 0) return;
   const s = use(src, 'grad accumulation');
-  backend.binary(Binary.add, dst.shape.length ? dst.shape : [1], out, dst.offset, out, dst.offset,
-    dst.shape.length ? dst.strides : [0],
-    s, src.offset, dst.shape.length ? broadcastStrides(src.shape, src.strides, dst.shape) : [0]);
+  if (dst.shape.length === 0) {
+    backend.binary(Binary.add, SCALAR_SHAPE, out, dst.offset, out, dst.offset, SCALAR_STRIDES, s, src.offset, SCALAR_STRIDES);
+    return;
+  }
+  backend.binary(Binary.add, dst.shape, out, dst.offset, out, dst.offset, dst.strides,
+    s, src.offset, sameShape(src.shape, dst.shape) ? src.strides : broadcastStrides(src.shape, src.strides, dst.shape));
 }
 
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
@@ -146,14 +180,18 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   let cur = contiguousRaw(g, 'sumToShape');
   const lead = cur.shape.length - shape.length;
   if (lead > 0) {
-    const n = numelOf(cur.shape.slice(0, lead));
-    cur = reduceRaw(Reduce.sum, cur, 1, n, numelOf(cur.shape.slice(lead)), cur.shape.slice(lead));
+    const n = numelBetween(cur.shape, 0, lead);
+    const next = reduceRaw(Reduce.sum, cur, 1, n, numelBetween(cur.shape, lead), cur.shape.slice(lead));
+    freeTemporary(cur, g);
+    cur = next;
   }
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1 && cur.shape[d] !== 1) {
       const outShape = cur.shape.slice();
       outShape[d] = 1;
-      cur = reduceRaw(Reduce.sum, cur, numelOf(cur.shape.slice(0, d)), cur.shape[d], numelOf(cur.shape.slice(d + 1)), outShape);
+      const next = reduceRaw(Reduce.sum, cur, numelBetween(cur.shape, 0, d), cur.shape[d], numelBetween(cur.shape, d + 1), outShape);
+      freeTemporary(cur, g); // never g itself: an op may hand the same gradient to several inputs
+      cur = next;
     }
   }
   return cur;

@@ -7,9 +7,16 @@ import { normDim, shapeStr } from '../shape.js';
 
 function checkList(tensors: unknown, op: string): asserts tensors is Tensor[] {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new Error(`${op}: expected a non-empty array of tensors`);
-  tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new Error(`${op}: element ${i} is not a Tensor`);
-  });
+  for (let i = 0; i < tensors.length; i++) {
+    if (!(tensors[i] instanceof Tensor)) throw new Error(`${op}: element ${i} is not a Tensor`);
+  }
+}
+
+/** Whether `shape` matches `first` in rank and in every dim except `d`. */
+function matchesExcept(shape: number[], first: number[], d: number): boolean {
+  if (shape.length !== first.length) return false;
+  for (let k = 0; k < shape.length; k++) if (k !== d && shape[k] !== first[k]) return false;
+  return true;
 }
 
 function sameBackend(first: Tensor, t: Tensor, i: number, op: string): void {
@@ -33,24 +40,25 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (rank === 0) throw new Error('cat: zero-dimensional tensors cannot be concatenated; use stack');
   const d = normDim(dim, rank, 'cat');
   let total = 0;
-  tensors.forEach((t, i) => {
-    const ok = t.shape.length === rank && t.shape.every((s, k) => k === d || s === first.shape[k]);
-    if (!ok) {
+  const sizes: number[] = [];
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
+    if (!matchesExcept(t.shape, first.shape, d)) {
       throw new Error(`cat: sizes of tensors must match except in dimension ${d}: tensor 0 has shape ${shapeStr(first.shape)} but tensor ${i} has shape ${shapeStr(t.shape)}`);
     }
     if (t.dtype !== first.dtype) throw new Error(`cat: tensor ${i} has dtype ${t.dtype} but tensor 0 has ${first.dtype}`);
     sameBackend(first, t, i, 'cat');
+    sizes.push(t.shape[d]);
     total += t.shape[d];
-  });
+  }
   const shape = first.shape.slice();
   shape[d] = total;
   const out = emptyTensor(shape, first.dtype, first.storage.backend);
   let start = 0;
-  for (const t of tensors) {
-    place(out, t, d, start, 'cat');
-    start += t.shape[d];
+  for (let i = 0; i < tensors.length; i++) {
+    place(out, tensors[i], d, start, 'cat');
+    start += sizes[i];
   }
-  const sizes = tensors.map((t) => t.shape[d]);
   return recordMulti('CatBackward0', [out], tensors, ([g]) => {
     let at = 0;
     return sizes.map((size) => {

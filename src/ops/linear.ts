@@ -4,9 +4,9 @@
  */
 import { record } from '../autograd/graph.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, contiguousRaw, emptyTensor, use } from './internal.js';
+import { backendOf, contiguousRaw, emptyTensor, freeTemporary, use } from './internal.js';
 import { mmGradLeft, mmGradRight } from './matmul.js';
-import { broadcastShapes, broadcastStrides, sameShape, shapeStr } from '../shape.js';
+import { broadcastShapes, broadcastStrides, broadcastsTo, sameShape, shapeStr } from '../shape.js';
 
 /** How the GEMM kernel reads a 2-D tensor in place: row-major (ld = row stride) or as a stored transpose. */
 interface Operand {
@@ -48,7 +48,7 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
     throw new Error(`addmm: mat1 and mat2 shapes cannot be multiplied (${shapeStr(mat1.shape)} and ${shapeStr(mat2.shape)})`);
   }
   const outShape = [m, n];
-  if (bias.shape.length > 2 || !sameShape(broadcastShapes(bias.shape, outShape, 'addmm'), outShape)) {
+  if (!broadcastsTo(bias.shape, outShape) && (bias.shape.length > 2 || !sameShape(broadcastShapes(bias.shape, outShape, 'addmm'), outShape))) {
     throw new Error(`addmm: bias of shape ${shapeStr(bias.shape)} cannot be broadcast to the product's shape ${shapeStr(outShape)}`);
   }
   const backend = backendOf('addmm', bias, mat1, mat2);
@@ -63,6 +63,8 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
         use(A.x, 'addmm'), A.x.offset, 0, A.ld, A.trans,
         use(B.x, 'addmm'), B.x.offset, 0, B.ld, B.trans,
         c, 0, m * n, n, true);
+      freeTemporary(A.x, mat1);
+      freeTemporary(B.x, mat2);
     }
   }
   return record('AddmmBackward0', out, [bias, mat1, mat2], (g) => [

@@ -6,7 +6,7 @@
 import type { Buf } from '../backend/types.js';
 import { record } from '../autograd/graph.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, cloneTensor, emptyTensor, use } from './internal.js';
+import { backendOf, cloneTensor, emptyTensor, freeTemporary, use } from './internal.js';
 import { mul } from './elementwise.js';
 import { expand, reshape, squeeze, t as transpose2d, transpose, unsqueeze } from './shape.js';
 import { broadcastShapes, numelOf, shapeStr } from '../shape.js';
@@ -59,6 +59,41 @@ function gemm3(a: Tensor, b: Tensor, batch: number, op: string): Tensor {
   return out;
 }
 
+/** Operand for a 2-D matrix [rows, cols] (the batch-of-one case of `operand`, without a 3-D view). */
+function operand2d(x: Tensor, op: string): Operand & { copy: Tensor | null } {
+  const rows = x.shape[0];
+  const cols = x.shape[1];
+  const l = layout(rows, cols, x.strides[0], x.strides[1]);
+  if (l === null || (l.trans ? l.ld < rows : l.ld < cols)) {
+    const c = cloneTensor(x, op);
+    return { buf: c.storage.buf!, offset: 0, ld: cols, trans: false, batchStride: 0, copy: c };
+  }
+  return { buf: use(x, op), offset: x.offset, ld: l.ld, trans: l.trans, batchStride: 0, copy: null };
+}
+
+/** Raw product of a [m, k] and b [k, n] -> contiguous [m, n]: gemm3 for one matrix, with no 3-D views. */
+function gemm2d(a: Tensor, b: Tensor, op: string): Tensor {
+  const backend = backendOf(op, a, b);
+  const m = a.shape[0];
+  const k = a.shape[1];
+  const n = b.shape[1];
+  const out = emptyTensor([m, n], 'float32', backend);
+  if (m * n === 0) return out;
+  if (k === 0) {
+    backend.fill(out.storage.buf!, 0, m * n, 0);
+    return out;
+  }
+  const A = operand2d(a, op);
+  const B = operand2d(b, op);
+  backend.gemm(1, m, n, k,
+    A.buf, A.offset, 0, A.ld, A.trans,
+    B.buf, B.offset, 0, B.ld, B.trans,
+    out.storage.buf!, 0, m * n, n, false);
+  if (A.copy !== null) freeTemporary(A.copy, null);
+  if (B.copy !== null) freeTemporary(B.copy, null);
+  return out;
+}
+
 function checkFloat(op: string, a: Tensor, b: Tensor): void {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error(`${op}: expected two Tensors`);
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
@@ -79,8 +114,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.shape[1] !== b.shape[0]) {
     throw new Error(`mm: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} cannot be multiplied (${a.shape[1]} != ${b.shape[0]})`);
   }
-  const raw = gemm3(as3d(a), as3d(b), 1, 'mm');
-  const out = new Tensor(raw.storage, [a.shape[0], b.shape[1]]);
+  const out = gemm2d(a, b, 'mm');
   return record('MmBackward0', out, [a, b], (g) => [
     a.requiresGrad ? mmGradLeft(g, b, a) : null,
     b.requiresGrad ? mmGradRight(a, g, b) : null,

@@ -2,13 +2,14 @@
 import { Reduce } from '../backend/types.js';
 import { record } from '../autograd/graph.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, contiguousRaw, reduceRaw } from './internal.js';
+import { castRaw, contiguousRaw, freeTemporary, reduceRaw } from './internal.js';
 import { div, mul, compare } from './elementwise.js';
 import { expand, reshape } from './shape.js';
 import { gatherRaw, scatterAddRaw } from './indexing.js';
-import { normDim, numelOf, shapeStr } from '../shape.js';
+import { normDim, numelBetween, numelOf, shapeStr } from '../shape.js';
 
 function normDims(dim: number | number[], rank: number, op: string): number[] {
+  if (typeof dim === 'number') return [normDim(dim, rank, op)];
   const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normDim(d, rank, op));
   if (new Set(dims).size !== dims.length) throw new Error(`${op}: dim ${shapeStr(dims)} appears multiple times in the list of dims`);
   return dims.sort((a, b) => a - b);
@@ -21,9 +22,19 @@ function sumKeep(x: Tensor, dims: number[], op: string): Tensor {
   for (const d of dims) {
     const shape = cur.shape.slice();
     shape[d] = 1;
-    cur = reduceRaw(Reduce.sum, cur, numelOf(cur.shape.slice(0, d)), cur.shape[d], numelOf(cur.shape.slice(d + 1)), shape);
+    cur = reduceRaw(Reduce.sum, cur, numelBetween(cur.shape, 0, d), cur.shape[d], numelBetween(cur.shape, d + 1), shape);
   }
   return cur;
+}
+
+/** The sum of every element as a 0-d float32 tensor: sumKeep over the flattened input, without the views. */
+function sumAllRaw(x: Tensor, op: string): Tensor {
+  const c = contiguousRaw(x, op);
+  const f = c.dtype === 'float32' ? c : castRaw(c, 'float32', op);
+  if (f !== c) freeTemporary(c, x);
+  const out = reduceRaw(Reduce.sum, f, 1, numelOf(x.shape), 1, []);
+  freeTemporary(f, x);
+  return out;
 }
 
 function dropDims(shape: number[], dims: number[]): number[] {
@@ -36,7 +47,9 @@ function intLike(out: Tensor, x: Tensor, op: string): Tensor {
 
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   if (dim === undefined) {
-    const out = intLike(reshape(sumKeep(reshape(x, [[-1]]), [0], 'sum'), [[]]), x, 'sum');
+    const total = sumAllRaw(x, 'sum');
+    const out = intLike(total, x, 'sum');
+    freeTemporary(total, out);
     return record('SumBackward0', out, [x], (g) => [expand(g, [x.shape])]);
   }
   const dims = normDims(dim, x.shape.length, 'sum');
@@ -49,7 +62,9 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   if (x.dtype !== 'float32') throw new Error(`mean: expected a float32 tensor, got ${x.dtype} (shape ${shapeStr(x.shape)}); call .float() first`);
   if (dim === undefined) {
     const n = x.numel();
-    const out = div(reshape(sumKeep(reshape(x, [[-1]]), [0], 'mean'), [[]]), n);
+    const total = sumAllRaw(x, 'mean');
+    const out = div(total, n);
+    freeTemporary(total, null);
     return record('MeanBackward0', out, [x], (g) => [div(expand(g, [x.shape]), n)]);
   }
   const dims = normDims(dim, x.shape.length, 'mean');
@@ -95,7 +110,7 @@ function argKeep(x: Tensor, d: number, kind: 'argmax' | 'argmin'): Tensor {
   const shape = x.shape.slice();
   shape[d] = 1;
   return reduceRaw(kind === 'argmax' ? Reduce.argmax : Reduce.argmin, f,
-    numelOf(x.shape.slice(0, d)), x.shape[d], numelOf(x.shape.slice(d + 1)), shape, 'int64');
+    numelBetween(x.shape, 0, d), x.shape[d], numelBetween(x.shape, d + 1), shape, 'int64');
 }
 
 export function argExtreme(x: Tensor, dim: number | undefined, keepdim: boolean, kind: 'argmax' | 'argmin'): Tensor {

@@ -61,8 +61,10 @@ function swapped(x: Tensor, dim0: number, dim1: number, op: string): Tensor {
   const b = normDim(dim1, rank, op);
   const shape = x.shape.slice();
   const strides = x.strides.slice();
-  [shape[a], shape[b]] = [shape[b], shape[a]];
-  [strides[a], strides[b]] = [strides[b], strides[a]];
+  shape[a] = x.shape[b];
+  shape[b] = x.shape[a];
+  strides[a] = x.strides[b];
+  strides[b] = x.strides[a];
   return viewOf(x, shape, strides, x.offset, op);
 }
 
@@ -161,6 +163,13 @@ export function expand(x: Tensor, args: ShapeArgs): Tensor {
   return record('ExpandBackward0', out, [x], (g) => [g]);
 }
 
+/** A copy of `list` without entry `d`. */
+function without(list: number[], d: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < list.length; k++) if (k !== d) out.push(list[k]);
+  return out;
+}
+
 function checkIndex(index: unknown, size: number, op: string, dim: number, shape: number[]): number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < -size || index >= size) {
     throw new Error(`${op}: index ${String(index)} is out of bounds for dimension ${dim} with size ${size} (shape ${shapeStr(shape)})`);
@@ -172,7 +181,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (x.shape.length === 0) throw new Error('select: cannot index a 0-d tensor');
   const d = normDim(dim, x.shape.length, 'select');
   const i = checkIndex(index, x.shape[d], 'select', d, x.shape);
-  const out = viewOf(x, x.shape.filter((_, k) => k !== d), x.strides.filter((_, k) => k !== d), x.offset + i * x.strides[d], 'select');
+  const out = viewOf(x, without(x.shape, d), without(x.strides, d), x.offset + i * x.strides[d], 'select');
   return record('SelectBackward0', out, [x], (g) => {
     const full = fullTensor(x.shape, 0, 'float32', g.storage.backend);
     select(full, d, i).copy_(g);
