@@ -44,10 +44,12 @@ export const callerCanBlock: boolean = (() => {
 })();
 
 let requestedThreads = 0; // 0: not set, the default applies
+let defaultCount = 0; // found once: asking the host for its CPUs costs more than a small kernel call
 
 /** Threads used when setNumThreads was never called: two where the host has two CPUs and shared memory. */
 export function defaultThreads(): number {
-  return platform.sharedMemory() && platform.cpuCount() >= 2 ? 2 : 1;
+  defaultCount ||= platform.sharedMemory() && platform.cpuCount() >= 2 ? 2 : 1;
+  return defaultCount;
 }
 
 /** The number of threads kernels may use (torch.getNumThreads). */
