@@ -57,7 +57,8 @@ export function gemmRowTile(): i32 {
 
 /**
  * 1 when gemm() runs an m×n product (k > 0) through the blocked kernel. There every entry of C is the same
- * sequence of multiply-adds wherever its row and column fall, so products split into row or column ranges
+ * sequence of multiply-adds wherever its row and column fall (k = 1 runs rankOne, with the same arithmetic), so
+ * products split into row or column ranges
  * (one per thread) give the same bits as the whole.
  */
 export function gemmIsBlocked(m: i32, n: i32): i32 {
@@ -117,6 +118,8 @@ export function gemm(
         if (transA) vectorTimesRows(cColumn, ldc, y, ab, lda, k, m, accumulate != 0);
         else rowsDotVector(cColumn, ldc, ab, lda, y, k, m, accumulate != 0);
       }
+    } else if (k == 1) {
+      rankOne(m, n, ab, lda, transA != 0, bb, ldb, transB != 0, cb, ldc, accumulate != 0, scratch);
     } else {
       blocked(m, n, k, ab, lda, transA != 0, bb, ldb, transB != 0, shareB && bi > 0, cb, ldc, accumulate != 0, scratch);
     }
@@ -125,6 +128,35 @@ export function gemm(
 
 function zeroMatrix(c: usize, m: i32, n: i32, ldc: i32): void {
   for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
+}
+
+/**
+ * An outer product (k = 1: a Linear layer's weight gradient for one input row), without packing: row i of C is
+ * op(A)[i]·op(B)'s only row. Each entry is the blocked kernel's arithmetic for k = 1 — a multiply-add onto
+ * zero, then added to C when accumulating — so the bits are the same as there.
+ */
+function rankOne(
+  m: i32, n: i32, a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, accumulate: bool, scratch: usize,
+): void {
+  const bRow = transB ? gatherVector(scratch, b, n, ldb) : b;
+  const aStep: usize = transA ? 4 : <usize>lda << 2;
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let i = 0; i < m; i++) {
+    const av = v128.load32_splat(a + <usize>i * aStep);
+    const row = c + ((<usize>i * <usize>ldc) << 2);
+    for (let j = 0; j < n4; j += 4) {
+      const off = <usize>j << 2;
+      const v = madd(av, v128.load(bRow + off), zero);
+      v128.store(row + off, accumulate ? f32x4.add(v128.load(row + off), v) : v);
+    }
+    for (let j = n4; j < n; j++) {
+      const off = <usize>j << 2;
+      const v = f32x4.extract_lane(madd(av, v128.load32_splat(bRow + off), zero), 0);
+      store<f32>(row + off, accumulate ? load<f32>(row + off) + v : v);
+    }
+  }
 }
 
 /**

@@ -199,6 +199,8 @@ for (const relaxed of [false, true]) {
         cases.push({ m: 1, n: 1, k: 1000, transA, transB, accumulate: true });
         cases.push({ m: 1, n: 35, k: 6, transA, transB, accumulate: true });
         cases.push({ m: 35, n: 1, k: 6, transA, transB, accumulate: true });
+        cases.push({ m: 128, n: 185, k: 1, transA, transB, accumulate: true, pad: 2 }); // outer product (Linear weight grad)
+        cases.push({ m: 131, n: 9, k: 1, transA, transB, pad: 1 });
         expectAll(kernel(), cases);
       });
 
