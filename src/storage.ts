@@ -12,7 +12,10 @@
  *    so only garbage is reclaimed. Parameters, their gradients and optimizer state are persistent and never
  *    reclaimed this way; neither is anything created before the first backward (setup data).
  *    Reading a reclaimed tensor throws an Error saying so; `keep()` exempts a tensor.
- * 3. FinalizationRegistry as the backstop for unmanaged storages whose tensors the program dropped.
+ * 3. FinalizationRegistry as the backstop for unmanaged storages whose tensors the program dropped. A program
+ *    that stops calling backward (evaluation after training) would leave managed storages waiting for a step
+ *    that never comes, so when far more storages than a step's worth pile up without one, they are handed
+ *    over to the backstop (see DEMOTE_AFTER).
  *    Registration is deferred and batched (see `unregistered`): most short-lived storages are disposed or
  *    freed by the engine before their batch is registered, and skipping them saves a registration each,
  *    otherwise the larger part of a small op's cost. Registrations carry no unregister token (a storage freed
@@ -120,6 +123,29 @@ export function captureAllocations<T>(fn: () => T): [T, Storage[]] {
   }
 }
 
+/**
+ * Managed storages allocated without a step in between before they are handed to the backstop: at least this
+ * many, and at least four times as many as the last step allocated, so a training loop (a backward every
+ * step) never gets there.
+ */
+const DEMOTE_AFTER = 65536;
+let allocatedThisStep = 0;
+let allocatedLastStep = 0;
+
+/**
+ * Hands every managed storage to the backstop (no backward has come for a long while): they are no longer
+ * step-managed, and the FinalizationRegistry frees those the program dropped once the event loop runs.
+ */
+function demoteManaged(): void {
+  for (let i = 0; i < managed.length; i++) {
+    const storage = managed[i];
+    if (storage.buf !== null && !storage.persistent) unregistered.push(storage);
+  }
+  managed.length = 0;
+  allocatedThisStep = 0;
+  registerUnregistered();
+}
+
 /** Allocates through `backend`, registering the storage with the lifetime rules above. */
 export function allocStorage(backend: Backend, length: number, dtype: DType): Storage {
   const storage = new Storage(backend, backend.alloc(length, dtype));
@@ -127,8 +153,10 @@ export function allocStorage(backend: Backend, length: number, dtype: DType): St
   if (capture !== null) capture.push(storage);
   const step = clock.step;
   storage.lastUse = step;
-  if (step > 0) managed.push(storage);
-  else {
+  if (step > 0) {
+    managed.push(storage);
+    if (++allocatedThisStep >= DEMOTE_AFTER && allocatedThisStep >= 4 * allocatedLastStep) demoteManaged();
+  } else {
     unregistered.push(storage);
     if (unregistered.length >= REGISTER_BATCH) registerUnregistered();
     else if (!drainQueued) {
@@ -146,6 +174,8 @@ export function markPersistent(storage: Storage): void {
 /** Called when a backward pass has consumed its graph: advance the clock and reclaim what went unused. */
 export function endStep(): void {
   clock.step++;
+  allocatedLastStep = allocatedThisStep;
+  allocatedThisStep = 0;
   const cutoff = clock.step - 3;
   // compacts the survivors to the front in place (order kept)
   let kept = 0;
