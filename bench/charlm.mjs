@@ -4,7 +4,9 @@
 // generator reproduces PyTorch's draws) and draw the same dropout masks, so their losses agree closely at first.
 //
 // Usage: node bench/charlm.mjs [--steps=2000] [--impls=wasmtorch,torch] [--eval-every=500] [--eval-windows=N]
-//                              [--threads=1]  (both sides: torch.setNumThreads / OPENBLAS_NUM_THREADS + set_num_threads)
+//                              [--threads=1]  (ours: torch.setNumThreads; PyTorch: OPENBLAS_NUM_THREADS with
+//                              OMP_NUM_THREADS=1, and for more than one, torch.set_num_threads(1): its fastest multi-core
+//                              setup here, bench/suite_torch.py; with OpenMP's default pool it ran at 12k, not 17k tokens/s)
 //                              [--cell=lstm] [--hidden=256] [--layers=2] [--embedding=64] [--seq=100]
 //                              [--batch=32] [--dropout=0.2] [--lr=0.002] [--seed=0]
 //        node bench/charlm.mjs --report [--steps=2000]   (prints the table from the saved results)
@@ -65,7 +67,7 @@ function runTorch() {
   const loadBefore = load();
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/python3', [join(root, 'bench', 'charlm.py'), ...pythonArgs], {
-      cwd: root, env: { ...process.env, OPENBLAS_NUM_THREADS: String(THREADS) }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root, env: { ...process.env, OPENBLAS_NUM_THREADS: String(THREADS), OMP_NUM_THREADS: '1', ...(THREADS > 1 ? { WASMTORCH_BENCH_TORCH_THREADS: '1' } : {}) }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     const evals = [];
     const firstLosses = [];
@@ -95,7 +97,7 @@ function runTorch() {
       if (code !== 0 || !done) reject(new Error(`bench/charlm.py exited with code ${code}`));
       else {
         resolve({
-          impl: `PyTorch ${start.torch} (${start.threads} thread${start.threads > 1 ? 's' : ''}, OPENBLAS_NUM_THREADS=${start.openblas_threads})`,
+          impl: `PyTorch ${start.torch} (torch ${start.threads} thread${start.threads > 1 ? 's' : ''}, OPENBLAS_NUM_THREADS=${start.openblas_threads})`,
           tokensPerSecond: done.tokens_per_s, trainSeconds: done.train_seconds, evals, firstLosses, loadBefore, loadAfter: load(),
         });
       }

@@ -1,7 +1,9 @@
 """The character-level language model of examples/char-lm/ in PyTorch, line for line: the same vocabulary,
 split, TBPTT batch layout, model (Embedding -> 2-layer LSTM/GRU with dropout between layers -> Linear), initial
 weights (same seed, same order of draws), per-step dropout seeds, cosine/step schedule, Adam, gradient clipping
-and evaluation. On OPENBLAS_NUM_THREADS threads (default 1; torch.set_num_threads takes the same number).
+and evaluation. On OPENBLAS_NUM_THREADS threads (default 1); torch.set_num_threads takes
+WASMTORCH_BENCH_TORCH_THREADS if set, else the same number (bench/charlm.mjs --threads=2 sets it to 1: OpenBLAS
+threads alone are PyTorch's fastest two-core setup here, see bench/suite_torch.py).
 
 Prints one JSON object per line: {"event": "start", ...}, {"event": "step", ...} every --log-every steps,
 {"event": "eval", "step", "bpc"} every --eval-every steps and at the end, and {"event": "done", "tokens_per_s", ...}.
@@ -117,7 +119,7 @@ def emit(obj):
 
 def main():
     a = parse_args()
-    torch.set_num_threads(int(os.environ['OPENBLAS_NUM_THREADS']))
+    torch.set_num_threads(int(os.environ.get('WASMTORCH_BENCH_TORCH_THREADS', os.environ['OPENBLAS_NUM_THREADS'])))
     with open(a.data, encoding='utf-8') as f:
         text = f.read()
     chars = sorted(set(text))

@@ -3,7 +3,8 @@
 // (wasm and cpu backends) and PyTorch (/usr/bin/python3, one thread) both with the OpenBLAS kernels it picks for
 // this CPU and with OPENBLAS_CORETYPE=Prescott (the SSE3 kernels the issue's figures were taken with). Every
 // column runs on one thread, except the two-thread ones: ours with torch.setNumThreads(2) and PyTorch with
-// two threads, on the workloads large enough to be split (matmul, rnn, charlm).
+// OPENBLAS_NUM_THREADS=2 (torch.set_num_threads(1): PyTorch's fastest two-core setup here, see suite_torch.py),
+// on the workloads large enough to be split (matmul, rnn, charlm).
 //
 // Every figure comes from its own child process (bench/suite-ours.mjs, bench/suite-tfjs.mjs,
 // bench/suite_torch.py), run one after another, never in parallel; each is a median after warm-up
@@ -62,7 +63,10 @@ for (const key of ONLY) {
 // ---------------------------------------------------------------- implementations
 
 const node = (script, extra, env = {}) => ({ cmd: process.execPath, argv: (w) => [join(root, 'bench', script), ...extra, `--workload=${w}`, ...(QUICK ? ['--quick'] : [])], env });
-const torchEnv = (coreType, threads = 1) => ({ OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OPENBLAS_VERBOSE: '2', OPENBLAS_CORETYPE: coreType });
+// more than one thread: OpenBLAS's threads only (torch's OpenMP threads at 1), PyTorch's fastest setup here
+const torchEnv = (coreType, threads = 1) => ({
+  OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: '1', WASMTORCH_BENCH_TORCH_THREADS: '1', OPENBLAS_VERBOSE: '2', OPENBLAS_CORETYPE: coreType,
+});
 const python = (coreType, threads) => ({ cmd: PYTHON, argv: (w) => [join(root, 'bench', 'suite_torch.py'), w, ...(QUICK ? ['--quick'] : [])], env: torchEnv(coreType, threads) });
 /** Two-thread columns run only where the work is large enough to be split. */
 const SMALL_WORKLOADS = { hello: 'one thread (too small to split)', add: 'one thread (too small to split)', names: 'one thread (too small to split)' };
@@ -75,7 +79,7 @@ const IMPLS = [
   { key: 'js', name: 'ours JS twin', ...node('suite-ours.mjs', ['--backend=js']) },
   { key: 'torch', name: 'PyTorch (default OpenBLAS)', ...python(undefined), torch: true },
   { key: 'prescott', name: 'PyTorch (OPENBLAS_CORETYPE=Prescott)', ...python('Prescott'), torch: true },
-  { key: 'torch-2t', name: 'PyTorch (default OpenBLAS), 2 threads', ...python(undefined, 2), torch: true, skip: SMALL_WORKLOADS },
+  { key: 'torch-2t', name: 'PyTorch (default OpenBLAS), 2 OpenBLAS threads', ...python(undefined, 2), torch: true, skip: SMALL_WORKLOADS },
   { key: 'tfjs-wasm', name: 'tfjs-wasm', ...node('suite-tfjs.mjs', ['--backend=wasm']), skip: { names: 'not run (ours vs PyTorch only)', charlm: 'not run (ours vs PyTorch only)' } },
   { key: 'tfjs-cpu', name: 'tfjs-cpu', ...node('suite-tfjs.mjs', ['--backend=cpu']), skip: { names: 'not run (ours vs PyTorch only)', charlm: 'not run (ours vs PyTorch only)' } },
 ];
@@ -140,7 +144,7 @@ function table(workload, results, clock) {
     if (!r) continue;
     if (r.skipped || r.error) { notes.push(`${impl.name}: ${r.skipped ?? `failed (${r.error})`}`); continue; }
     const name = impl.torch
-      ? `PyTorch ${r.impl.split(' ')[1]} (${r.core ?? '?'}, ${impl.key === 'prescott' ? 'forced by OPENBLAS_CORETYPE' : 'its default'}${impl.key === 'torch-2t' ? ', 2 threads' : ''})`
+      ? `PyTorch ${r.impl.split(' ')[1]} (${r.core ?? '?'}, ${impl.key === 'prescott' ? 'forced by OPENBLAS_CORETYPE' : 'its default'}${impl.key === 'torch-2t' ? ', 2 OpenBLAS threads' : ''})`
       : impl.name;
     rows.push([
       name,

@@ -1,7 +1,11 @@
 """The suite's PyTorch anchor: one workload of bench/run.mjs in PyTorch, printing one JSON line.
 
 Run by bench/run.mjs with /usr/bin/python3 and OPENBLAS_NUM_THREADS=1 (plus OPENBLAS_CORETYPE=Prescott for the
-SSE3-kernel column); torch.set_num_threads takes OPENBLAS_NUM_THREADS too (2 for the two-thread column). Same sizes and timing rule as the JavaScript workers (bench/suite-timing.mjs): warm-up,
+SSE3-kernel column). The two-thread column sets OPENBLAS_NUM_THREADS=2 and WASMTORCH_BENCH_TORCH_THREADS=1:
+OpenBLAS's own threads, with torch's intra-op (OpenMP) threads at 1 and OMP_NUM_THREADS=1, is PyTorch's fastest
+two-core setup here (17.7k tokens/s on the char-LSTM step, against 12.5k with OpenMP 2 / OpenBLAS 1 and 3.0k with
+both at 2, whose threads oversubscribe the two cores; without OMP_NUM_THREADS=1 the full bench/charlm.py loop ran
+at 12k instead of 17k). Same sizes and timing rule as the JavaScript workers (bench/suite-timing.mjs): warm-up,
 then the median of samples of back-to-back calls. Never run from tests.
 
 Usage: /usr/bin/python3 bench/suite_torch.py WORKLOAD [--quick]
@@ -15,7 +19,7 @@ import os
 
 import torch
 
-torch.set_num_threads(int(os.environ.get('OPENBLAS_NUM_THREADS', '1')))
+torch.set_num_threads(int(os.environ.get('WASMTORCH_BENCH_TORCH_THREADS', os.environ.get('OPENBLAS_NUM_THREADS', '1'))))
 QUICK = '--quick' in sys.argv[2:]
 FAST = dict(samples=5, sample_s=0.03, warmup_s=0.2) if QUICK else dict(samples=9, sample_s=0.1, warmup_s=0.5)
 NAMES = ['Abbas', 'Chandra', 'Novak', 'Jansen', 'Smithson', 'Dupont', 'Schmidt', 'Papadopoulos', 'Haddad', 'Romano',
