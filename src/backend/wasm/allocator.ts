@@ -23,12 +23,26 @@ export function sizeClassOf(bytes: number): number {
   return SMALL_CLASSES + (e - 8) * 8 + (m - 9);
 }
 
+/** Block sizes by class, computed once (the allocator asks on every alloc and free). */
+const CLASS_SIZES: number[] = (() => {
+  const sizes: number[] = [];
+  for (let index = 0; index <= sizeClassOf(ADDRESS_LIMIT - 1); index++) {
+    if (index < SMALL_CLASSES) sizes.push((index + 1) * ALIGN);
+    else {
+      const rel = index - SMALL_CLASSES;
+      sizes.push(((rel % 8) + 9) * 2 ** (8 + Math.floor(rel / 8) - 3));
+    }
+  }
+  return sizes;
+})();
+
 /** The block size in bytes of class `index`. */
 export function sizeOfClass(index: number): number {
-  if (index < SMALL_CLASSES) return (index + 1) * ALIGN;
-  const rel = index - SMALL_CLASSES;
-  const e = 8 + Math.floor(rel / 8);
-  return ((rel % 8) + 9) * 2 ** (e - 3);
+  return CLASS_SIZES[index]!;
+}
+
+function describe(what: string | (() => string)): string {
+  return typeof what === 'function' ? what() : what;
 }
 
 export class SizeClassAllocator {
@@ -47,11 +61,12 @@ export class SizeClassAllocator {
 
   /**
    * A 16-byte-aligned block of at least `bytes` (> 0) bytes; returns its address and class. `what` names the
-   * request in errors. Untracked blocks (the backend's own scratch) are left out of `bytes` and `peakBytes`.
+   * request in errors (a function is called only then: formatting a message on every call would cost more
+   * than the allocation). Untracked blocks (the backend's own scratch) are left out of `bytes` and `peakBytes`.
    */
-  alloc(bytes: number, what: string, tracked = true): { ptr: number; sizeClass: number } {
+  alloc(bytes: number, what: string | (() => string), tracked = true): { ptr: number; sizeClass: number } {
     if (!(bytes > 0) || bytes >= ADDRESS_LIMIT) {
-      throw new Error(`wasm alloc: cannot allocate ${bytes} bytes for ${what}: beyond the 4 GiB wasm32 address space`);
+      throw new Error(`wasm alloc: cannot allocate ${bytes} bytes for ${describe(what)}: beyond the 4 GiB wasm32 address space`);
     }
     const sizeClass = sizeClassOf(bytes);
     const size = sizeOfClass(sizeClass);
@@ -91,9 +106,9 @@ export class SizeClassAllocator {
   }
 
   /** Grows the memory to hold `end` bytes: by a quarter more than needed where possible, else exactly. */
-  private growTo(end: number, bytes: number, what: string): void {
+  private growTo(end: number, bytes: number, what: string | (() => string)): void {
     const fail = (reason: string): never => {
-      throw new Error(`wasm alloc: cannot allocate ${bytes} bytes for ${what}: ${reason} ` +
+      throw new Error(`wasm alloc: cannot allocate ${bytes} bytes for ${describe(what)}: ${reason} ` +
         `(live ${this.live} bytes, reserved ${this.reservedBytes} bytes)`);
     };
     if (end > ADDRESS_LIMIT) fail('beyond the 4 GiB wasm32 address space');

@@ -188,7 +188,7 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
         throw new Error(`alloc: length must be a non-negative integer, got ${length} (${dtype})`);
       }
       if (length === 0) return new WasmBuf(0, dtype, 0, -1);
-      const { ptr, sizeClass } = allocator.alloc(length * 4, `${length} ${dtype} elements`);
+      const { ptr, sizeClass } = allocator.alloc(length * 4, () => `${length} ${dtype} elements`);
       return new WasmBuf(length, dtype, ptr, sizeClass);
     },
 
