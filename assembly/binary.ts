@@ -66,6 +66,15 @@ import { collapse, contiguousStrides, nextRow, rowAddress, rowLength, rowStride 
   const nb = <usize>n << 2;
   let i: usize = 0;
   if (sa == 1 && sb == 1) {
+    // four vectors per iteration: the loads of the next ones issue while the current ones compute
+    for (; i + 64 <= nb; i += 64) {
+      const x0 = v128.load(a + i), x1 = v128.load(a + i, 16), x2 = v128.load(a + i, 32), x3 = v128.load(a + i, 48);
+      const y0 = v128.load(b + i), y1 = v128.load(b + i, 16), y2 = v128.load(b + i, 32), y3 = v128.load(b + i, 48);
+      v128.store(out + i, f.vec(x0, y0));
+      v128.store(out + i, f.vec(x1, y1), 16);
+      v128.store(out + i, f.vec(x2, y2), 32);
+      v128.store(out + i, f.vec(x3, y3), 48);
+    }
     for (; i + 16 <= nb; i += 16) v128.store(out + i, f.vec(v128.load(a + i), v128.load(b + i)));
     for (; i < nb; i += 4) {
       store<f32>(out + i, f32x4.extract_lane(f.vec(v128.load32_splat(a + i), v128.load32_splat(b + i)), 0));

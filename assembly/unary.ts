@@ -55,6 +55,14 @@ function loop<Op>(out: usize, x: usize, n: i32, p0: f32, p1: f32): void {
   const b = f32x4.splat(p1);
   const nb = <usize>n << 2;
   let i: usize = 0;
+  // four vectors per iteration, loaded before any is stored (out may equal x: the same positions only)
+  for (; i + 64 <= nb; i += 64) {
+    const v0 = v128.load(x + i), v1 = v128.load(x + i, 16), v2 = v128.load(x + i, 32), v3 = v128.load(x + i, 48);
+    v128.store(out + i, f.vec(v0, a, b));
+    v128.store(out + i, f.vec(v1, a, b), 16);
+    v128.store(out + i, f.vec(v2, a, b), 32);
+    v128.store(out + i, f.vec(v3, a, b), 48);
+  }
   for (; i + 16 <= nb; i += 16) v128.store(out + i, f.vec(v128.load(x + i), a, b));
   for (; i < nb; i += 4) store<f32>(out + i, f32x4.extract_lane(f.vec(v128.load32_splat(x + i), a, b), 0));
 }
