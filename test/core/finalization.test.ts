@@ -1,7 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { collectUntil, tick } from '../helpers/gc';
 
 /**
  * The FinalizationRegistry backstop for tensors made before the first backward (no step clock yet): an
@@ -10,18 +9,6 @@ import * as torch from '../../src/index.js';
  * the program holds is never freed, and that disposed tensors are not freed twice.
  * This file must not call backward(): the clock would start and new storages would be managed instead.
  */
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
-
-/** Collects garbage and lets finalizer callbacks run until `done()` or about a second has passed. */
-async function collectUntil(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !done(); i++) {
-    gc();
-    await tick();
-  }
-}
 
 function dropResults(count: number): void {
   for (let i = 0; i < count; i++) torch.ones(16).add(1);

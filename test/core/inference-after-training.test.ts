@@ -1,7 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
+import { collectUntil, tick } from '../helpers/gc';
 
 /**
  * Evaluation after training: once backward() has run, new storages are managed by the step clock, which only a
@@ -9,17 +8,6 @@ import * as torch from '../../src/index.js';
  * drops: after many times a training step's allocations without a step they go to the FinalizationRegistry
  * backstop, which frees them once the event loop runs. What the program holds stays intact throughout.
  */
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
-
-async function collectUntil(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !done(); i++) {
-    gc();
-    await tick();
-  }
-}
-
 describe('an inference loop after training', () => {
   for (const backend of ['wasm', 'js'] as const) {
     it(`${backend}: dropped results are reclaimed without another backward; held tensors survive and train on`, async () => {
