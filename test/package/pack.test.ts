@@ -50,6 +50,19 @@ beforeAll(() => {
   writeFileSync(join(work, 'cjs.cjs'), `const torch = require('wasmtorch');\n${PROGRAM}\nconsole.log(JSON.stringify(out));\n`);
   // an engine whose WebAssembly lacks SIMD validates neither build
   writeFileSync(join(work, 'no-simd.cjs'), `WebAssembly.validate = () => false;\nconst torch = require('wasmtorch');\n${PROGRAM}\nconsole.log(JSON.stringify(out));\n`);
+  // two threads through the installed bundles (their Node platform starts the kernel worker): a product large
+  // enough to be split, on one thread and then on two once the worker is ready
+  const THREADS = `
+const a = torch.randn(300, 200), b = torch.randn(200, 260);
+torch.setNumThreads(1);
+const one = Array.from(torch.matmul(a, b).toArray());
+torch.setNumThreads(2);
+for (let i = 0; i < 300 && torch.parallelInfo().threadsReady < 2; i++) { torch.matmul(a, b); await new Promise((r) => setTimeout(r, 10)); }
+const two = Array.from(torch.matmul(a, b).toArray());
+console.log(JSON.stringify({ info: torch.parallelInfo(), same: one.length === two.length && one.every((v, i) => Object.is(v, two[i])) }));
+`;
+  writeFileSync(join(work, 'threads.mjs'), `import * as torch from 'wasmtorch';\n${THREADS}`);
+  writeFileSync(join(work, 'threads.cjs'), `const torch = require('wasmtorch');\n(async () => {\n${THREADS}\n})();\n`);
   writeFileSync(join(work, 'wasm-url.mjs'), `import * as torch from 'wasmtorch';
 await torch.ready({ wasmUrl: new URL(import.meta.resolve('wasmtorch/wasm/simd.wasm')) });
 ${PROGRAM}\nconsole.log(JSON.stringify(out));\n`);
@@ -94,6 +107,14 @@ describe('Node', () => {
     for (const other of [simd, noWasm, noSimd]) {
       other.y.forEach((v, i) => expect(v).toBeCloseTo(relaxed.y[i]!, 6));
       other.grad.forEach((v, i) => expect(v).toBeCloseTo(relaxed.grad[i]!, 6));
+    }
+  });
+
+  it('runs large products on two threads from ESM and CommonJS, with one thread\'s bits, and exits on its own', () => {
+    for (const file of ['threads.mjs', 'threads.cjs']) {
+      const run = runNode(file) as unknown as { info: { numThreads: number; threadsReady: number; sharedMemory: boolean }; same: boolean };
+      expect(run.info).toEqual({ numThreads: 2, threadsReady: 2, sharedMemory: true });
+      expect(run.same).toBe(true);
     }
   });
 
