@@ -58,7 +58,7 @@ const RECURRENT_STEP_MIN_FLOPS = 1 << 20;
 
 /** A block of scratch the backend owns: reused across calls, grown on demand, not counted in `bytes`. */
 interface Scratch { ptr: number; sizeClass: number; bytes: number }
-const NO_SCRATCH: Scratch = { ptr: 0, sizeClass: -1, bytes: 0 };
+const noScratch = (): Scratch => ({ ptr: 0, sizeClass: -1, bytes: 0 });
 
 /**
  * The backend over a fresh instance of the `variant` build. With `shared`, its memory is a shared
@@ -82,19 +82,27 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
   const meta = allocator.alloc(k.metaBytes(), 'the kernel meta area', false).ptr;
   const metaIndex = meta >>> 2;
   /** gemm scratch per thread: [0] the caller's, [w] worker w's */
-  const gemmScratch: Scratch[] = [NO_SCRATCH];
-  let recurrentScratch = NO_SCRATCH;
+  const gemmScratch: Scratch[] = [];
+  const recurrentScratch = noScratch();
+
+  /**
+   * Grows `scratch` to `need` bytes and returns its address. It is emptied before allocating, so a failed
+   * allocation leaves no freed block behind. Callers check `need <= scratch.bytes` first (the hot path).
+   */
+  const growScratch = (scratch: Scratch, need: number, what: () => string): number => {
+    if (scratch.sizeClass >= 0) allocator.free(scratch.ptr, scratch.sizeClass, false);
+    Object.assign(scratch, noScratch());
+    const block = allocator.alloc(need, what, false);
+    Object.assign(scratch, block, { bytes: need });
+    return scratch.ptr;
+  };
 
   /** Thread `t`'s scratch for an m×n×k product. */
   const gemmScratchFor = (t: number, m: number, n: number, kk: number): number => {
+    const scratch = gemmScratch[t] ??= noScratch();
     const need = k.gemmScratchBytes(m, n, kk);
-    const current = gemmScratch[t] ?? NO_SCRATCH;
-    if (need <= current.bytes) return current.ptr;
-    if (current.sizeClass >= 0) allocator.free(current.ptr, current.sizeClass, false);
-    gemmScratch[t] = NO_SCRATCH;
-    const block = allocator.alloc(need, `gemm scratch of thread ${t} (m=${m}, n=${n}, k=${kk})`, false);
-    gemmScratch[t] = { ...block, bytes: need };
-    return block.ptr;
+    return need <= scratch.bytes ? scratch.ptr
+      : growScratch(scratch, need, () => `gemm scratch of thread ${t} (m=${m}, n=${n}, k=${kk})`);
   };
 
   /** Runs `g` split among the threads that are ready, or returns false to leave it to one thread. */
@@ -124,13 +132,8 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
   /** The recurrent kernels' scratch (the backend's own, like gemm's): reused, grown on demand, untracked. */
   const recurrentScratchFor = (mode: RecurrentMode, B: number, H: number): number => {
     const need = k.rnnScratchBytes(mode, B, H);
-    if (need > recurrentScratch.bytes) {
-      if (recurrentScratch.sizeClass >= 0) allocator.free(recurrentScratch.ptr, recurrentScratch.sizeClass, false);
-      recurrentScratch = { ptr: 0, sizeClass: -1, bytes: 0 };
-      const block = allocator.alloc(need, `recurrent scratch (B=${B}, H=${H})`, false);
-      recurrentScratch = { ...block, bytes: need };
-    }
-    return recurrentScratch.ptr;
+    return need <= recurrentScratch.bytes ? recurrentScratch.ptr
+      : growScratch(recurrentScratch, need, () => `recurrent scratch (B=${B}, H=${H})`);
   };
 
   /**
