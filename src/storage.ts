@@ -125,11 +125,13 @@ export function captureAllocations<T>(fn: () => T): [T, Storage[]] {
 
 /**
  * Managed storages allocated without a step in between before they are handed to the backstop: at least this
- * many, and at least four times as many as the last step allocated, so a training loop (a backward every
- * step) never gets there.
+ * many, and at least four times as many as the last whole step allocated, so a training loop (a backward every
+ * step) never gets there. Nothing is handed over before one whole step has been counted (clock.step >= 2).
  */
 const DEMOTE_AFTER = 65536;
+/** managed allocations since the last step, in all / since the last hand-over; the last whole step's count */
 let allocatedThisStep = 0;
+let sinceDemotion = 0;
 let allocatedLastStep = 0;
 
 /**
@@ -142,7 +144,7 @@ function demoteManaged(): void {
     if (storage.buf !== null && !storage.persistent) unregistered.push(storage);
   }
   managed.length = 0;
-  allocatedThisStep = 0;
+  sinceDemotion = 0;
   registerUnregistered();
 }
 
@@ -155,7 +157,8 @@ export function allocStorage(backend: Backend, length: number, dtype: DType): St
   storage.lastUse = step;
   if (step > 0) {
     managed.push(storage);
-    if (++allocatedThisStep >= DEMOTE_AFTER && allocatedThisStep >= 4 * allocatedLastStep) demoteManaged();
+    allocatedThisStep++;
+    if (++sinceDemotion >= DEMOTE_AFTER && allocatedThisStep >= 4 * allocatedLastStep && step >= 2) demoteManaged();
   } else {
     unregistered.push(storage);
     if (unregistered.length >= REGISTER_BATCH) registerUnregistered();
@@ -176,6 +179,7 @@ export function endStep(): void {
   clock.step++;
   allocatedLastStep = allocatedThisStep;
   allocatedThisStep = 0;
+  sinceDemotion = 0;
   const cutoff = clock.step - 3;
   // compacts the survivors to the front in place (order kept)
   let kept = 0;

@@ -50,4 +50,22 @@ describe('an inference loop after training', () => {
       expect(torch.memory().tensors).toBeLessThanOrEqual(afterTraining + 8);
     });
   }
+
+  it('a training step that creates more than 65,536 tensors is still reclaimed by the step clock, synchronously', () => {
+    torch.setBackend('wasm');
+    const w = torch.ones(4, { requiresGrad: true });
+    const step = () => {
+      // 70,000 small intermediates, most of them garbage by the end of the step
+      let acc = torch.zeros(4);
+      for (let i = 0; i < 35_000; i++) acc = acc.add(1).mul(0.5);
+      w.mul(acc).sum().backward();
+      w.grad = null;
+    };
+    for (let i = 0; i < 3; i++) step();
+    const settled = torch.memory().tensors;
+    for (let i = 0; i < 4; i++) step();
+    // without awaiting anything: the step clock, not the backstop, freed the earlier steps' garbage
+    expect(torch.memory().tensors).toBeLessThanOrEqual(settled + 8);
+  });
 });
+
