@@ -12,7 +12,7 @@ import { sum } from '../ops/reduce.js';
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp } from '../ops/softmax.js';
 import { embedding as embeddingOp, gatherRaw, scatterAddRaw } from '../ops/indexing.js';
 import { matmul } from '../ops/matmul.js';
-import { addmm } from '../ops/linear.js';
+import { addmm, linear2d } from '../ops/linear.js';
 import { permute, reshape, t as transpose2d, view } from '../ops/shape.js';
 import { defaultGenerator } from '../random.js';
 import { broadcastShapes, sameShape, shapeStr } from '../shape.js';
@@ -98,7 +98,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
     if (bias.shape.length !== 1 || bias.shape[0] !== outFeatures) {
       throw new Error(`linear: bias has shape ${shapeStr(bias.shape)} but weight has ${outFeatures} output features (weight shape ${shapeStr(weight.shape)}); expected bias shape [${outFeatures}]`);
     }
-    if (input.shape.length === 2) return addmm(bias, input, transpose2d(weight));
+    if (input.shape.length === 2) return linear2d(input, weight, bias);
     if (input.shape.length === 3 && input.isContiguous()) {
       const [b, s] = input.shape;
       return view(addmm(bias, view(input, [[b * s, inFeatures]]), transpose2d(weight)), [[b, s, outFeatures]]);

@@ -161,11 +161,18 @@ export function castRaw(t: Tensor, dtype: DType, op: string): Tensor {
   return out;
 }
 
-/** dst += src in place (same shape, dst contiguous); used to accumulate gradients. */
+/** dst += src in place (same shape; dst may be strided, as a .grad the program assigned); accumulates gradients. */
 export function addInPlace(dst: Tensor, src: Tensor): void {
   const backend = backendOf('grad accumulation', dst, src);
   const out = use(dst, 'grad accumulation');
   if (dst.numel() === 0) return;
+  if (!dst.isContiguous()) {
+    // the binary kernel writes a contiguous result: sum into one, then copy it into dst's layout
+    const sum = binaryRaw(Binary.add, dst, src, 'grad accumulation');
+    backend.copy(dst.shape, out, dst.offset, dst.strides, use(sum, 'grad accumulation'), sum.offset, sum.strides);
+    freeTemporary(sum, null);
+    return;
+  }
   const s = use(src, 'grad accumulation');
   if (dst.shape.length === 0) {
     backend.binary(Binary.add, SCALAR_SHAPE, out, dst.offset, out, dst.offset, SCALAR_STRIDES, s, src.offset, SCALAR_STRIDES);

@@ -2,10 +2,11 @@
  * addmm: bias + mat1·mat2 as one GEMM that accumulates onto the broadcast bias (what nn.Linear runs on
  * 2-D input, with mat2 = weightᵀ, as PyTorch's `at::addmm(bias, input, weight.t())`).
  */
-import { record } from '../autograd/graph.js';
+import { noGrad, record } from '../autograd/graph.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, contiguousRaw, emptyTensor, freeTemporary, use } from './internal.js';
 import { mmGradLeft, mmGradRight } from './matmul.js';
+import { t as transpose2d } from './shape.js';
 import { broadcastShapes, broadcastStrides, broadcastsTo, sameShape, shapeStr } from '../shape.js';
 
 /** How the GEMM kernel reads a 2-D tensor in place: row-major (ld = row stride) or as a stored transpose. */
@@ -36,6 +37,57 @@ function check2d(t: unknown, what: string): asserts t is Tensor {
  * d bias = sum of g over the broadcast dims; d mat1 = g·mat2ᵀ; d mat2 = mat1ᵀ·g.
  */
 export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
+  const out = addmmValue(bias, mat1, mat2);
+  return record('AddmmBackward0', out, [bias, mat1, mat2], (g) => [
+    bias.requiresGrad ? g : null,
+    mat1.requiresGrad ? mmGradLeft(g, mat2, mat1) : null,
+    mat2.requiresGrad ? mmGradRight(mat1, g, mat2) : null,
+  ]);
+}
+
+/**
+ * nn.Linear on 2-D input with a bias: addmm(bias, input, weightᵀ) as one node over [bias, input, weight]
+ * (PyTorch's AddmmBackward0 reaches the weight through a TBackward0; the gradients are the same). Its weight
+ * gradient goes straight into `weight.grad` when that exists (see accumulateWeightGrad).
+ */
+export function linear2d(input: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  const weightT = noGrad(() => transpose2d(weight));
+  const out = addmmValue(bias, input, weightT);
+  return record('AddmmBackward0', out, [bias, input, weight], (g) => [
+    bias.requiresGrad ? g : null,
+    input.requiresGrad ? mmGradLeft(g, weightT, input) : null,
+    weight.requiresGrad && !accumulateWeightGrad(weight, g, input) ? transpose2d(mmGradRight(input, g, weightT)) : null,
+  ]);
+}
+
+/**
+ * Adds gᵀ·input to the existing `weight.grad` of a leaf weight with one GEMM (accumulating), instead of
+ * producing the product and then adding it (a pass over the whole gradient saved, and its buffer); returns
+ * false where that does not apply (no gradient yet, a non-leaf weight, an unusual layout), and the engine
+ * accumulates as usual. Up to 256 input rows the result has the same bits as the separate add (the kernel
+ * adds its single k-block onto C); beyond, the sum is associated differently, within float32 rounding.
+ */
+function accumulateWeightGrad(weight: Tensor, g: Tensor, input: Tensor): boolean {
+  const grad = weight._grad;
+  if (weight._node !== null || grad === null || grad.dtype !== 'float32' || !grad.isContiguous() ||
+    !sameShape(grad.shape, weight.shape) || grad.storage.backend !== g.storage.backend) return false;
+  const [outFeatures, inFeatures] = weight.shape;
+  const rows = input.shape[0];
+  if (rows === 0 || outFeatures * inFeatures === 0) return true; // a zero gradient: nothing to add
+  const gT = transpose2d(g);
+  const A = operand(gT, 'linear backward');
+  const B = operand(input, 'linear backward');
+  g.storage.backend.gemm(1, outFeatures, inFeatures, rows,
+    use(A.x, 'linear backward'), A.x.offset, 0, A.ld, A.trans,
+    use(B.x, 'linear backward'), B.x.offset, 0, B.ld, B.trans,
+    use(grad, 'linear backward'), grad.offset, 0, inFeatures, true);
+  freeTemporary(A.x, gT);
+  freeTemporary(B.x, input);
+  return true;
+}
+
+/** bias + mat1·mat2, validated, without recording. */
+function addmmValue(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
   check2d(bias, 'bias');
   check2d(mat1, 'mat1');
   check2d(mat2, 'mat2');
@@ -67,9 +119,5 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
       freeTemporary(B.x, mat2);
     }
   }
-  return record('AddmmBackward0', out, [bias, mat1, mat2], (g) => [
-    bias.requiresGrad ? g : null,
-    mat1.requiresGrad ? mmGradLeft(g, mat2, mat1) : null,
-    mat2.requiresGrad ? mmGradRight(mat1, g, mat2) : null,
-  ]);
+  return out;
 }
