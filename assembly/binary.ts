@@ -48,6 +48,13 @@ import { collapse, contiguousStrides, nextRow, rowAddress, rowLength, rowStride 
   @inline vec(x: v128, y: v128): v128 { return v128.andnot(y, f32x4.le(x, ZERO())); }
 }
 
+/** addScaled's scalar (splatted), set by binary() before the loops: the op classes carry no state. */
+let addScale = f32x4.splat(1);
+/** a + (p0·b + 0): the affine unary op's rounding (the + 0 included) followed by add, in one pass. */
+@final @unmanaged class AddScaled {
+  @inline vec(x: v128, y: v128): v128 { return f32x4.add(x, f32x4.add(f32x4.mul(addScale, y), ZERO())); }
+}
+
 /** Four elements from p with element stride s (0: one element splatted). */
 // @ts-ignore: decorator
 @inline function load4(p: usize, s: i32): v128 {
@@ -116,9 +123,9 @@ function run<Op>(meta: usize, r: i32, out: usize, a: usize, b: usize): void {
 /**
  * out (contiguous, shape) = f(a, b). meta (see strided.ts): slot 0 shape, slot 2 a's strides, slot 3 b's
  * strides (slot 1 is filled here). out, a, b are byte addresses of element 0; out may equal a or b when that
- * input is contiguous with the shape. Collapsed rows run as SIMD for strides (1,1), (1,0), (0,1), else gathered.
+ * input is contiguous with the shape. p0: addScaled's scalar. Collapsed rows run as SIMD for strides (1,1), (1,0), (0,1), else gathered.
  */
-export function binary(op: i32, meta: usize, rank: i32, out: usize, a: usize, b: usize): void {
+export function binary(op: i32, meta: usize, rank: i32, out: usize, a: usize, b: usize, p0: f32): void {
   contiguousStrides(meta, rank, 0);
   const r = collapse(meta, rank, 3);
   if (r < 0) return;
@@ -139,6 +146,7 @@ export function binary(op: i32, meta: usize, rank: i32, out: usize, a: usize, b:
     case 13: run<TanhBackward>(meta, r, out, a, b); break;
     case 14: run<SigmoidBackward>(meta, r, out, a, b); break;
     case 15: run<ReluBackward>(meta, r, out, a, b); break;
+    case 16: addScale = f32x4.splat(p0); run<AddScaled>(meta, r, out, a, b); break;
     default: unreachable();
   }
 }

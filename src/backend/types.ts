@@ -76,6 +76,11 @@ export const Binary = {
   sigmoidBackward: 14,
   /** a = x (relu input or output), b = dy: x <= 0 ? 0 : dy (a NaN x passes dy through, as PyTorch) */
   reluBackward: 15,
+  /**
+   * a + p0·b (add_/sub_ with alpha): the product rounded and added to a, exactly as the affine unary op
+   * (p0·b) followed by add would give, in one pass and without the temporary.
+   */
+  addScaled: 16,
 } as const;
 export type BinaryOp = (typeof Binary)[keyof typeof Binary];
 
@@ -271,12 +276,13 @@ export interface Backend {
   /**
    * out (contiguous, `shape`) = f(a, b) with a, b read through their strides (0 = broadcast).
    * float32 inputs and output. out may alias a or b when that input is contiguous with `shape` (in-place ops).
+   * p0: the scalar of addScaled (ignored by the other ops).
    */
   binary(
     op: BinaryOp, shape: readonly number[],
     out: Buf, outOff: number,
     a: Buf, aOff: number, aStrides: readonly number[],
-    b: Buf, bOff: number, bStrides: readonly number[],
+    b: Buf, bOff: number, bStrides: readonly number[], p0?: number,
   ): void;
   /** out (contiguous) = cond != 0 ? a : b, all three read through strides; float32. */
   where(

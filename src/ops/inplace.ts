@@ -56,19 +56,20 @@ export function binaryInPlace<T extends Tensor>(t: T, op: string, other: TensorO
     if (!broadcastsTo(other.shape, t.shape) && !sameShape(broadcastShapes(t.shape, other.shape, op), t.shape)) {
       throw new Error(`${op}: other of shape ${shapeStr(other.shape)} cannot be broadcast to the shape ${shapeStr(t.shape)} of the tensor updated in place`);
     }
-    const scaled = alpha === 1 ? other : unaryRaw(Unary.affine, other, op, alpha, 0);
     if (t.isContiguous() && t.dtype === 'float32' && t.numel() > 0) {
-      const buf = use(t, op);
-      const b = asFloat(scaled, op);
+      // add_/sub_ with alpha scale `other` inside the kernel (addScaled): one pass, no temporary
+      const scaledInKernel = alpha !== 1 && codes[op] === Binary.add;
+      const b = asFloat(other, op);
       const rank = t.shape.length;
       const bStrides = rank === 0 ? SCALAR_STRIDES
         : sameShape(b.shape, t.shape) ? b.strides : broadcastStrides(b.shape, b.strides, t.shape);
-      t.storage.backend.binary(codes[op], rank ? t.shape : SCALAR_SHAPE, buf, t.offset,
-        buf, t.offset, rank ? t.strides : SCALAR_STRIDES, use(b, op), b.offset, bStrides);
-      freeTemporary(b, scaled);
-      freeTemporary(scaled, other);
+      const buf = use(t, op);
+      t.storage.backend.binary(scaledInKernel ? Binary.addScaled : codes[op], rank ? t.shape : SCALAR_SHAPE, buf, t.offset,
+        buf, t.offset, rank ? t.strides : SCALAR_STRIDES, use(b, op), b.offset, bStrides, alpha);
+      freeTemporary(b, other);
       return t;
     }
+    const scaled = alpha === 1 ? other : unaryRaw(Unary.affine, other, op, alpha, 0);
     result = binaryRaw(codes[op], t, scaled, op);
     freeTemporary(scaled, other);
   }

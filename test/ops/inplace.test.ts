@@ -23,6 +23,30 @@ describe('in-place semantics', () => {
       expect(x.requiresGrad).toBe(true);
       expect(x.isLeaf).toBe(true);
     });
+    it('add_ / sub_ with alpha give the bits of t + other·alpha computed in two steps, for every layout of other', () => {
+      torch.manualSeed(11);
+      const cases: [number[], () => torch.Tensor][] = [
+        [[1037], () => torch.randn(1037)], // the unrolled body, then the tail
+        [[5], () => torch.randn(5)],
+        [[1], () => torch.randn(1)],
+        [[], () => torch.randn([])],
+        [[7, 9], () => torch.randn(9)], // broadcast over rows
+        [[7, 9], () => torch.randn(9, 7).t()], // strided
+        [[4, 6], () => torch.randint(-5, 5, [4, 6])], // int64 other
+      ];
+      for (const [shape, make] of cases) {
+        for (const alpha of [-0.005, 0.5, 3, -1]) {
+          const base = torch.randn(...shape);
+          const other = make();
+          const two = base.add(other.mul(alpha));
+          const plus = base.clone().add_(other, { alpha });
+          const minus = base.clone().sub_(other, { alpha: -alpha });
+          const bits = (t: torch.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.toArray()).buffer));
+          expect(bits(plus)).toEqual(bits(two));
+          expect(bits(minus)).toEqual(bits(two));
+        }
+      }
+    });
     it('in-place through .data is not tracked', () => {
       const x = torch.ones(2, { requiresGrad: true });
       x.data.mul_(3);

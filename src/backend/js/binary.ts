@@ -10,7 +10,7 @@ export function binary(
   op: BinaryOp, shape: readonly number[],
   out: Buf, outOff: number,
   a: Buf, aOff: number, aStrides: readonly number[],
-  b: Buf, bOff: number, bStrides: readonly number[],
+  b: Buf, bOff: number, bStrides: readonly number[], p0 = 1,
 ): void {
   const loop = simplifyLoop(shape, [contiguousStrides(shape), aStrides, bStrides]);
   if (loop === null) return;
@@ -21,7 +21,7 @@ export function binary(
   const n = loop.shape[rank - 1];
   const xs = loop.strides[1][rank - 1];
   const ys = loop.strides[2][rank - 1];
-  forEachRow(loop, [outOff, aOff, bOff], ([oi, xi, yi]) => binaryRow(op, n, o, oi, x, xi, xs, y, yi, ys));
+  forEachRow(loop, [outOff, aOff, bOff], ([oi, xi, yi]) => binaryRow(op, n, o, oi, x, xi, xs, y, yi, ys, p0));
 }
 
 /**
@@ -31,7 +31,7 @@ export function binary(
  */
 function binaryRow(
   op: BinaryOp, n: number, o: Float32Array, oi: number,
-  x: Float32Array, xi: number, xs: number, y: Float32Array, yi: number, ys: number,
+  x: Float32Array, xi: number, xs: number, y: Float32Array, yi: number, ys: number, p0: number,
 ): void {
   const end = oi + n;
   switch (op) {
@@ -67,6 +67,12 @@ function binaryRow(
     case Binary.reluBackward:
       for (; oi < end; oi++, xi += xs, yi += ys) o[oi] = x[xi] <= 0 ? 0 : y[yi];
       return;
+    // the scalar and the product rounded to float32, as the affine unary op does
+    case Binary.addScaled: {
+      const s = fround(p0);
+      for (; oi < end; oi++, xi += xs, yi += ys) o[oi] = x[xi] + fround(s * y[yi]);
+      return;
+    }
     default:
       throw new Error(`binary: unknown op ${op as number} (expected a value of Binary)`);
   }

@@ -261,12 +261,12 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
       k.unary(op, addr(out, outOff), addr(x, xOff), n, p0, p1);
     },
 
-    binary(op: BinaryOp, shape, out, outOff, a, aOff, aStrides, b, bOff, bStrides): void {
+    binary(op: BinaryOp, shape, out, outOff, a, aOff, aStrides, b, bOff, bStrides, p0 = 1): void {
       checkRank('binary', shape);
       writeSlot(0, shape);
       writeSlot(2, aStrides);
       writeSlot(3, bStrides);
-      k.binary(op, meta, shape.length, addr(out, outOff), addr(a, aOff), addr(b, bOff));
+      k.binary(op, meta, shape.length, addr(out, outOff), addr(a, aOff), addr(b, bOff), p0);
     },
 
     where(shape, out, outOff, cond, condOff, condStrides, a, aOff, aStrides, b, bOff, bStrides): void {

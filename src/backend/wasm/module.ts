@@ -46,7 +46,7 @@ export interface KernelExports {
   castI32ToF32(dst: number, src: number, n: number): void;
   unary(op: number, out: number, x: number, n: number, p0: number, p1: number): void;
   /** meta: slot 0 shape, slot 2 a strides, slot 3 b strides; out contiguous */
-  binary(op: number, meta: number, rank: number, out: number, a: number, b: number): void;
+  binary(op: number, meta: number, rank: number, out: number, a: number, b: number, p0: number): void;
   /** meta: slot 0 shape, slot 2 cond strides, slot 3 a strides, slot 4 b strides; out contiguous */
   where(meta: number, rank: number, out: number, cond: number, a: number, b: number): void;
   reduce(op: number, out: number, x: number, outer: number, n: number, inner: number): void;
