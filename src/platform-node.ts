@@ -41,7 +41,7 @@ function startWorker(source: string): KernelWorker | null {
   try {
     const worker = new Worker(source, { eval: true });
     worker.unref(); // an idle kernel worker must not keep the process alive
-    return { postMessage: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
+    return { postMessage: (message) => worker.postMessage(message) };
   } catch {
     return null;
   }

@@ -32,7 +32,6 @@ export interface Platform {
 /** A worker as the kernel thread pool needs it (src/backend/wasm/threads.ts). */
 export interface KernelWorker {
   postMessage(message: unknown): void;
-  terminate(): void;
 }
 
 async function fetchBytes(url: string | URL): Promise<Uint8Array<ArrayBuffer>> {

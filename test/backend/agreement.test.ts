@@ -175,6 +175,7 @@ describe.each(variants)('wasm (%s build) agrees with the js backend', (variant) 
 
   it.each(Object.entries(Binary))('binary %s with broadcasting and strides', (name, op) => {
     const rand = rng(100 + op);
+    const p0 = name === 'addScaled' ? -0.37 : undefined; // the scalar of add_/sub_ with alpha
     for (let t = 0; t < 120; t++) {
       const shape = t < 4 ? [[1003], [0], [], [31, 65]][t]! : shapeOf(rand, 4);
       const sa = t < 4 ? { strides: contiguous(shape), size: Math.max(1, numel(shape)) } : stridesFor(rand, shape, true);
@@ -188,8 +189,8 @@ describe.each(variants)('wasm (%s build) agrees with the js backend', (variant) 
       const [wa, ja] = pair(be, js, a);
       const [wb, jb] = pair(be, js, b);
       const [wo, jo] = pair(be, js, new Float32Array(n));
-      be.binary(op as BinaryOp, shape, wo, 0, wa, 0, sa.strides, wb, 0, sb.strides);
-      js.binary(op as BinaryOp, shape, jo, 0, ja, 0, sa.strides, jb, 0, sb.strides);
+      be.binary(op as BinaryOp, shape, wo, 0, wa, 0, sa.strides, wb, 0, sb.strides, p0);
+      js.binary(op as BinaryOp, shape, jo, 0, ja, 0, sa.strides, jb, 0, sb.strides, p0);
       // the backward formulas cancel (1 − y²): float32 rounding of y² (as PyTorch) against the oracle's float64
       const atol = name.endsWith('Backward') ? 1e-6 : 1e-37;
       expectAgree(`binary ${name} ${JSON.stringify([shape, sa.strides, sb.strides])}`, ...both(be, js, wo, jo), 4e-6, atol);
@@ -197,8 +198,8 @@ describe.each(variants)('wasm (%s build) agrees with the js backend', (variant) 
     // in place into a (contiguous), b broadcast along rows
     const [wa, ja] = pair(be, js, data(rand, 7 * 131));
     const [wb, jb] = pair(be, js, data(rand, 131));
-    be.binary(op as BinaryOp, [7, 131], wa, 0, wa, 0, [131, 1], wb, 0, [0, 1]);
-    js.binary(op as BinaryOp, [7, 131], ja, 0, ja, 0, [131, 1], jb, 0, [0, 1]);
+    be.binary(op as BinaryOp, [7, 131], wa, 0, wa, 0, [131, 1], wb, 0, [0, 1], p0);
+    js.binary(op as BinaryOp, [7, 131], ja, 0, ja, 0, [131, 1], jb, 0, [0, 1], p0);
     expectAgree(`binary ${name} in place`, ...both(be, js, wa, ja), 4e-6, name.endsWith('Backward') ? 1e-6 : 1e-37);
   });
 

@@ -9,6 +9,7 @@
 import type {
   Backend, BackendName, BinaryOp, Buf, DType, MemoryStats, RecurrentMode, ReduceOp, UnaryOp,
 } from '../types.js';
+import { recurrentGates } from '../types.js';
 import { SizeClassAllocator } from './allocator.js';
 import { COLUMN_TILE, PARALLEL_MIN_FLOPS, ranges, splitGemm, type GemmArgs } from './gemm-split.js';
 import {
@@ -48,8 +49,6 @@ function addrOrNone(buf: Buf | null, off: number): number {
   return buf === null ? 0 : (buf as WasmBuf).ptr + off * 4;
 }
 
-/** Gates per hidden unit of each recurrent mode (Recurrent in ../types.ts: tanh, ReLU, LSTM, GRU). */
-const GATES = [1, 1, 4, 3];
 /**
  * A recurrent call runs on several threads only when each step's product (2·B·gates·H·H flops) is at least
  * this: the threads meet at a barrier every step, which must stay small against the step's work.
@@ -150,7 +149,7 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
   const recurrentUnits = (mode: RecurrentMode, T: number, B: number, H: number): [number, number][] | null => {
     if (threads === null) return null;
     const wanted = numThreads();
-    const G = GATES[mode]! * H;
+    const G = recurrentGates(mode) * H;
     if (wanted < 2 || 2 * B * G * H < RECURRENT_STEP_MIN_FLOPS || 2 * T * B * G * H < PARALLEL_MIN_FLOPS) return null;
     if (!k.gemmIsBlocked(B, G) || !k.gemmIsBlocked(B, H)) return null;
     const units = ranges(H, threads.usable(wanted), COLUMN_TILE);
@@ -359,7 +358,7 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
         k.rnnBackward(mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch, 0, 1, 0, 0, H, 0);
         return;
       }
-      const G = GATES[mode]! * H;
+      const G = recurrentGates(mode) * H;
       const own = units.map(([s, e], t) => gemmScratchFor(t, B, e - s, G));
       const args = (t: number): number[] => [mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch,
         t, units.length, sync, units[t]![0], units[t]![1], own[t]!];

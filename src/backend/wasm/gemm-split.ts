@@ -17,7 +17,8 @@ export interface GemmArgs {
 
 /**
  * Below this many flops (2·batch·m·n·k) a product runs on one thread: at ~50 GFLOP/s that is ~80 µs, against a
- * worker's wake-up of 10–100 µs when it sleeps (measured in shared/NOTES.md; bench/matmul.mjs --threads).
+ * worker's wake-up of 10–100 µs when it sleeps (shared/NOTES.md). At 128³ (just 2^22) two threads still gain:
+ * 84 → 53–70 µs through the package (bench/RESULTS.md, "Two threads").
  */
 export const PARALLEL_MIN_FLOPS = 1 << 22;
 /** Columns of the micro-kernel's B panels: column splits land on multiples of it. */

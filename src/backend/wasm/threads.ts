@@ -21,9 +21,8 @@ const ERROR = 3;
 const OP = 4;
 const ARGS = 8;
 const FIELDS = 32;
-export const MAX_JOB_ARGS = FIELDS - ARGS;
 
-export const Job = { exit: 0, gemm: 1, rnnForward: 2, rnnBackward: 3 } as const;
+export const Job = { gemm: 1, rnnForward: 2, rnnBackward: 3 } as const;
 export type JobOp = (typeof Job)[keyof typeof Job];
 
 /** The most threads a pool runs (the caller included). */
@@ -47,7 +46,7 @@ let requestedThreads = 0; // 0: not set, the default applies
 let defaultCount = 0; // found once: asking the host for its CPUs costs more than a small kernel call
 
 /** Threads used when setNumThreads was never called: two where the host has two CPUs and shared memory. */
-export function defaultThreads(): number {
+function defaultThreads(): number {
   defaultCount ||= platform.sharedMemory() && platform.cpuCount() >= 2 ? 2 : 1;
   return defaultCount;
 }
@@ -67,7 +66,7 @@ export function setNumThreads(n: number): void {
 
 export class KernelThreads {
   private readonly control = new Int32Array(new SharedArrayBuffer(MAX_THREADS * FIELDS * 4));
-  private readonly workers: (KernelWorker | null)[] = [];
+  private readonly workers: KernelWorker[] = [];
   private readonly seq: number[] = [];
   /** set once a worker could not be started here: stay on one thread from then on */
   private unavailable = false;
@@ -97,7 +96,7 @@ export class KernelThreads {
     return n;
   }
 
-  /** Posts a job to worker `w` (1-based, ready). */
+  /** Posts a job to worker `w` (1-based, ready); at most FIELDS − ARGS operands. */
   post(w: number, op: JobOp, args: ArrayLike<number>): void {
     const base = w * FIELDS;
     this.control[base + OP] = op;
@@ -120,17 +119,6 @@ export class KernelThreads {
     if (this.control[base + ERROR] !== 0) {
       throw new Error(`${what}: kernel thread ${w} failed (a WebAssembly trap in a worker)`);
     }
-  }
-
-  /** Stops every worker (they exit after their current job). */
-  terminate(): void {
-    for (let w = 1; w < this.workers.length; w++) {
-      const worker = this.workers[w];
-      if (!worker) continue;
-      if (Atomics.load(this.control, w * FIELDS + STATE) === WorkerState.ready) this.post(w, Job.exit, []);
-      else worker.terminate();
-    }
-    this.workers.length = 0;
   }
 
   private start(w: number): void {

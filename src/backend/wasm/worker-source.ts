@@ -4,18 +4,18 @@
  * Worker alike.
  *
  * Protocol, over one Int32Array control block per worker in a SharedArrayBuffer (field offsets are
- * ControlField in threads.ts, repeated here because this text cannot import them):
+ * the constants at the top of threads.ts, repeated here because this text cannot import them):
  *   - the first message carries { module, memory, control, offset, spinMs }: the compiled '-threads' build,
  *     the shared memory, the control buffer and this worker's block offset in it (bytes); the worker
  *     instantiates the module over that memory and sets STATE to 1 (ready) or 2 (failed);
  *   - the host writes OP and ARGS, then bumps SEQ; the worker runs the job, writes ERROR (0 or 1) and stores
- *     SEQ's value into DONE. OP 0 asks the worker to exit.
+ *     SEQ's value into DONE. Workers live as long as the page or process (they never keep a Node process alive).
  * After a job the worker spins on SEQ for spinMs (jobs come in bursts: the parts of one training step), then
  * sleeps in Atomics.wait, waking every second to look again.
  */
 export const KERNEL_WORKER_SOURCE = `'use strict';
 const SEQ = 0, DONE = 1, STATE = 2, ERROR = 3, OP = 4, ARGS = 8, FIELDS = 32;
-const OP_EXIT = 0, OP_GEMM = 1, OP_RNN_FORWARD = 2, OP_RNN_BACKWARD = 3;
+const OP_GEMM = 1, OP_RNN_FORWARD = 2, OP_RNN_BACKWARD = 3;
 const port = typeof require === 'function' ? require('worker_threads').parentPort : null;
 
 function start({ module, memory, control, offset, spinMs }) {
@@ -41,7 +41,6 @@ function start({ module, memory, control, offset, spinMs }) {
     }
     seen = seq;
     const op = ctrl[OP];
-    if (op === OP_EXIT) break;
     let failed = 0;
     try {
       if (op === OP_GEMM) {
@@ -62,8 +61,6 @@ function start({ module, memory, control, offset, spinMs }) {
     Atomics.store(ctrl, DONE, seen);
     Atomics.notify(ctrl, DONE);
   }
-  if (port) port.close();
-  else self.close();
 }
 
 if (port) port.once('message', start);
