@@ -41,6 +41,24 @@ export function runBackward(root: Tensor, gradient: Tensor | null | undefined, o
 /** Numbers the passes, so that a node can tell whether the current pass has visited it (Node._visited). */
 let passCount = 0;
 
+/** Adds a gradient to a leaf's `.grad` the way the engine does (in place, or as a fresh buffer the pass keeps). */
+export type AddToLeaf = (leaf: Tensor, g: Tensor) => void;
+
+/** Work to run once a pass has visited every node: the gradient contributions it is handed it adds to leaves. */
+export type PassEndQueue = ((addToLeaf: AddToLeaf) => void)[];
+
+/** The queue of the pass running now (null outside a pass). */
+let passEndQueue: PassEndQueue | null = null;
+
+/**
+ * The end-of-pass queue of the backward pass running now, or null outside one. Work pushed onto it runs after
+ * the last node and before the pass's temporaries are freed: for gradient contributions to a leaf that are
+ * cheaper summed together than added one by one (see ops/linear.ts). Its identity names the pass.
+ */
+export function currentPassEndQueue(): PassEndQueue | null {
+  return passEndQueue;
+}
+
 /** Nodes reachable from `root` in an order where every node comes before the nodes it feeds gradients to. */
 function topologicalOrder(root: Node): Node[] {
   const pass = ++passCount;
@@ -76,6 +94,10 @@ function propagate(rootNode: Node, outputIndex: number, seed: Tensor, kept: Set<
   const rootGrads = new Array<Tensor | null>(rootNode.numOutputs).fill(null);
   rootGrads[outputIndex] = seed;
   rootNode._pending = rootGrads;
+  const deferred: PassEndQueue = [];
+  const outerQueue = passEndQueue;
+  passEndQueue = deferred;
+  let failed = true;
   try {
     for (let n = 0; n < order.length; n++) {
       const node = order[n];
@@ -117,9 +139,22 @@ function propagate(rootNode: Node, outputIndex: number, seed: Tensor, kept: Set<
         slot[input._outputIndex] = existing ? addOutOfPlace(existing, fitted) : fitted;
       }
     }
+    failed = false;
   } finally {
+    passEndQueue = outerQueue;
     // after an error part-way, no gradient may stay parked on a node for a later pass to find
     for (let n = 0; n < order.length; n++) order[n]._pending = null;
+    // Deferred leaf gradients are added even then, as every leaf the pass reached before the error was.
+    finishPass(deferred, kept, failed);
+  }
+}
+
+function finishPass(deferred: PassEndQueue, kept: Set<Storage>, failed: boolean): void {
+  const addToLeaf: AddToLeaf = (leaf, g) => accumulateLeaf(leaf, g, kept);
+  try {
+    for (let i = 0; i < deferred.length; i++) deferred[i](addToLeaf);
+  } catch (e) {
+    if (!failed) throw e; // else the pass's own error is the one to report
   }
 }
 

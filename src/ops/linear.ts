@@ -3,8 +3,10 @@
  * 2-D input, with mat2 = weightᵀ, as PyTorch's `at::addmm(bias, input, weight.t())`).
  */
 import { noGrad, record } from '../autograd/graph.js';
+import { currentPassEndQueue, type AddToLeaf, type PassEndQueue } from '../autograd/backward.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, contiguousRaw, emptyTensor, freeTemporary, use } from './internal.js';
+import { cat } from './join.js';
 import { mmGradLeft, mmGradRight } from './matmul.js';
 import { t as transpose2d } from './shape.js';
 import { broadcastShapes, broadcastStrides, broadcastsTo, sameShape, shapeStr } from '../shape.js';
@@ -47,8 +49,8 @@ export function addmm(bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor {
 
 /**
  * nn.Linear on 2-D input with a bias: addmm(bias, input, weightᵀ) as one node over [bias, input, weight]
- * (PyTorch's AddmmBackward0 reaches the weight through a TBackward0; the gradients are the same). Its weight
- * gradient goes straight into `weight.grad` when that exists (see accumulateWeightGrad).
+ * (PyTorch's AddmmBackward0 reaches the weight through a TBackward0; the gradients are the same). The gradient
+ * of a leaf weight is summed at the end of the backward pass (see deferWeightGrad).
  */
 export function linear2d(input: Tensor, weight: Tensor, bias: Tensor): Tensor {
   const weightT = noGrad(() => transpose2d(weight));
@@ -56,20 +58,63 @@ export function linear2d(input: Tensor, weight: Tensor, bias: Tensor): Tensor {
   return record('AddmmBackward0', out, [bias, input, weight], (g) => [
     bias.requiresGrad ? g : null,
     input.requiresGrad ? mmGradLeft(g, weightT, input) : null,
-    weight.requiresGrad && !accumulateWeightGrad(weight, g, input) ? transpose2d(mmGradRight(input, g, weightT)) : null,
+    weight.requiresGrad && !deferWeightGrad(weight, g, input) ? transpose2d(mmGradRight(input, g, weightT)) : null,
   ]);
+}
+
+/** The gᵀ·input parts of one leaf weight's gradient collected during a backward pass. */
+interface WeightGradParts {
+  grads: Tensor[];
+  inputs: Tensor[];
+}
+
+/** The pass whose parts `pendingWeightGrads` collects (a pass that failed part-way leaves its parts unused). */
+let pendingPass: PassEndQueue | null = null;
+let pendingWeightGrads = new Map<Tensor, WeightGradParts>();
+
+/**
+ * Holds back a leaf weight's gradient gᵀ·input until the end of the backward pass, and returns true; false where
+ * that does not apply (outside a pass, a non-leaf weight), and the engine accumulates it as usual. A weight used
+ * at every step of a sequence (the course's RNN built from Linear layers) gets one part per step; summed at the
+ * end as a single product over all the steps' rows, its gradient buffer is read and written once, not once a step.
+ */
+function deferWeightGrad(weight: Tensor, g: Tensor, input: Tensor): boolean {
+  if (weight._node !== null) return false;
+  const pass = currentPassEndQueue();
+  if (pass === null) return false;
+  if (pendingPass !== pass) {
+    const parts = new Map<Tensor, WeightGradParts>();
+    pendingPass = pass;
+    pendingWeightGrads = parts;
+    pass.push((addToLeaf) => {
+      if (pendingPass === pass) pendingPass = null;
+      for (const [w, { grads, inputs }] of parts) addWeightGrad(w, grads, inputs, addToLeaf);
+    });
+  }
+  const parts = pendingWeightGrads.get(weight);
+  if (parts === undefined) pendingWeightGrads.set(weight, { grads: [g], inputs: [input] });
+  else {
+    parts.grads.push(g);
+    parts.inputs.push(input);
+  }
+  return true;
+}
+
+/** weight.grad += Σ gᵢᵀ·inputᵢ, as one product over the stacked rows. */
+function addWeightGrad(weight: Tensor, grads: Tensor[], inputs: Tensor[], addToLeaf: AddToLeaf): void {
+  const g = grads.length === 1 ? grads[0] : cat(grads, 0);
+  const input = inputs.length === 1 ? inputs[0] : cat(inputs, 0);
+  if (!accumulateWeightGrad(weight, g, input)) addToLeaf(weight, transpose2d(mmGradRight(input, g, transpose2d(weight))));
 }
 
 /**
  * Adds gᵀ·input to the existing `weight.grad` of a leaf weight with one GEMM (accumulating), instead of
  * producing the product and then adding it (a pass over the whole gradient saved, and its buffer); returns
- * false where that does not apply (no gradient yet, a non-leaf weight, an unusual layout), and the engine
- * accumulates as usual. Up to 256 input rows the result has the same bits as the separate add (the kernel
- * adds its single k-block onto C); beyond, the sum is associated differently, within float32 rounding.
+ * false where that does not apply (no gradient yet, an unusual layout), and the caller accumulates as usual.
  */
 function accumulateWeightGrad(weight: Tensor, g: Tensor, input: Tensor): boolean {
   const grad = weight._grad;
-  if (weight._node !== null || grad === null || grad.dtype !== 'float32' || !grad.isContiguous() ||
+  if (grad === null || grad.dtype !== 'float32' || !grad.isContiguous() ||
     !sameShape(grad.shape, weight.shape) || grad.storage.backend !== g.storage.backend) return false;
   const [outFeatures, inFeatures] = weight.shape;
   const rows = input.shape[0];
