@@ -10,7 +10,7 @@
 //
 // Threads (the '-threads' builds): several threads may run one call together, each with its own range of
 // hidden units [unitStart, unitEnd) — every gate column of those units, their GEMM columns and their
-// elementwise maths — meeting at a barrier once per step (`sync`: two i32 words, the first zero on entry).
+// elementwise maths — meeting at a barrier once per step (`sync`: the words of sync.ts).
 // Each thread's GEMMs then cover only its columns, with its own `ownScratch`; as long as every part stays
 // on the blocked GEMM path (gemmIsBlocked) each entry is computed exactly as by one thread. One thread passes
 // thread 0, threads 1, unitStart 0, unitEnd H and runs the original single-GEMM steps.

@@ -5,6 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as torch from '../../src/index';
+import { Recurrent, type Backend, type Buf } from '../../src/backend/types';
+import { createWasmBackend } from '../../src/backend/wasm/index';
 import { BACKENDS, DEFAULT_BACKEND } from '../helpers/backends';
 
 const WASM = BACKENDS.filter((b) => b !== 'js');
@@ -135,3 +137,42 @@ for (const name of WASM) {
     });
   });
 }
+
+describe('a recurrent call whose part fails on one thread', () => {
+  afterAll(() => torch.setNumThreads(Math.min(2, availableParallelism())));
+
+  test('throws instead of leaving the other thread at the per-step barrier; the next call runs as before', async () => {
+    torch.setNumThreads(2);
+    const be: Backend = createWasmBackend('simd', { shared: true });
+    const [T, B, H] = [2, 32, 256]; // each step's product is large enough to split its 256 units 128 / 128
+    const filled = (n: number, value: (i: number) => number): Buf => {
+      const b = be.alloc(n, 'float32');
+      be.write(b, 0, Float32Array.from({ length: n }, (_, i) => value(i)));
+      return b;
+    };
+    const xProj = filled(T * B * H, (i) => 0.1 * Math.sin(i));
+    const wHh = filled(H * H, (i) => 0.05 * Math.cos(i));
+    const h0 = filled(B * H, (i) => 0.01 * (i % 7));
+    const out = be.alloc(T * B * H, 'float32');
+    const hN = be.alloc(B * H, 'float32');
+    const run = (o: Buf): void => be.rnnForward(Recurrent.rnnTanh, T, B, H, false, xProj, 0, wHh, 0, null, 0, null, 0,
+      h0, 0, null, 0, o, 0, hN, 0, null, 0, null, 0);
+    const deadline = Date.now() + 10_000;
+    while (be.readyThreads() < 2 && Date.now() < deadline) {
+      run(out);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(be.readyThreads()).toBe(2);
+    run(out);
+    const expected = Array.from(be.read(out, 0, T * B * H));
+
+    // An output whose last row of step 0 ends exactly at the end of memory for the first thread's units: the
+    // second thread traps writing its units of that row, while the first waits for it after the step.
+    const end = be.memoryStats().reservedBytes;
+    const beyond = { length: T * B * H, dtype: 'float32', ptr: end - ((B - 1) * H + H / 2) * 4, sizeClass: -1 } as Buf;
+    expect(() => run(beyond)).toThrow(/rnnForward: kernel thread 1 failed|out of bounds/);
+
+    run(out);
+    expect(Array.from(be.read(out, 0, T * B * H))).toEqual(expected);
+  });
+});

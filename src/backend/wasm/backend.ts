@@ -49,6 +49,12 @@ function addrOrNone(buf: Buf | null, off: number): number {
   return buf === null ? 0 : (buf as WasmBuf).ptr + off * 4;
 }
 
+/** Marks the recurrent call meeting at `sync` abandoned and wakes the threads waiting there (assembly/sync.ts). */
+function abandonCall(i32: Int32Array, sync: number): void {
+  Atomics.store(i32, (sync >>> 2) + 3, 1);
+  Atomics.notify(i32, (sync >>> 2) + 1);
+}
+
 /**
  * A recurrent call runs on several threads only when each step's product (2·B·gates·H·H flops) is at least
  * this: the threads meet at a barrier every step, which must stay small against the step's work.
@@ -136,8 +142,8 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
   };
 
   /**
-   * Three i32 words where threads running one recurrent call meet (assembly/sync.ts): the count, reset per call;
-   * a generation; whether this (the calling) thread may block in atomic.wait.
+   * Four i32 words where threads running one recurrent call meet (assembly/sync.ts): the count and the
+   * abandoned flag, reset per call; a generation; whether this (the calling) thread may block in atomic.wait.
    */
   const sync = threads !== null ? allocator.alloc(16, 'the kernel threads\' barrier', false).ptr : 0;
   if (threads !== null) i32[(sync >>> 2) + 2] = callerCanBlock ? 1 : 0;
@@ -157,12 +163,20 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
     return units;
   };
 
-  /** Runs a recurrent kernel on every thread: `args(t)` gives worker t's operands; `own` runs thread 0's part. */
+  /**
+   * Runs a recurrent kernel on every thread: `args(t)` gives worker t's operands; `own` runs thread 0's part.
+   * A part that fails marks the call abandoned (the workers do it for theirs), so that no thread waits at the
+   * per-step barrier for it; the call then throws once every thread is done.
+   */
   const recurrentOnThreads = (op: JobOp, count: number, args: (t: number) => number[], own: () => void): void => {
     i32[sync >>> 2] = 0;
-    for (let t = 1; t < count; t++) threads!.post(t, op, args(t));
+    Atomics.store(i32, (sync >>> 2) + 3, 0);
+    for (let t = 1; t < count; t++) threads!.post(t, op, args(t), sync);
     try {
       own();
+    } catch (e) {
+      abandonCall(i32, sync);
+      throw e;
     } finally {
       for (let t = 1; t < count; t++) threads!.join(t, op === Job.rnnForward ? 'rnnForward' : 'rnnBackward');
     }

@@ -19,6 +19,8 @@ const DONE = 1;
 const STATE = 2;
 const ERROR = 3;
 const OP = 4;
+/** byte address of a recurrent call's barrier words (assembly/sync.ts), 0 for a job without one */
+const SYNC = 5;
 const ARGS = 8;
 const FIELDS = 32;
 
@@ -96,10 +98,14 @@ export class KernelThreads {
     return n;
   }
 
-  /** Posts a job to worker `w` (1-based, ready); at most FIELDS − ARGS operands. */
-  post(w: number, op: JobOp, args: ArrayLike<number>): void {
+  /**
+   * Posts a job to worker `w` (1-based, ready); at most FIELDS − ARGS operands. `sync`: the barrier words of a
+   * job that meets other threads there, which the worker marks abandoned if its part fails.
+   */
+  post(w: number, op: JobOp, args: ArrayLike<number>, sync = 0): void {
     const base = w * FIELDS;
     this.control[base + OP] = op;
+    this.control[base + SYNC] = sync;
     for (let i = 0; i < args.length; i++) this.control[base + ARGS + i] = args[i]!;
     const seq = (this.seq[w]! + 1) | 0;
     this.seq[w] = seq;

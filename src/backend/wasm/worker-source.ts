@@ -8,13 +8,14 @@
  *   - the first message carries { module, memory, control, offset, spinMs }: the compiled '-threads' build,
  *     the shared memory, the control buffer and this worker's block offset in it (bytes); the worker
  *     instantiates the module over that memory and sets STATE to 1 (ready) or 2 (failed);
- *   - the host writes OP and ARGS, then bumps SEQ; the worker runs the job, writes ERROR (0 or 1) and stores
- *     SEQ's value into DONE. Workers live as long as the page or process (they never keep a Node process alive).
+ *   - the host writes OP, SYNC and ARGS, then bumps SEQ; the worker runs the job, writes ERROR (0 or 1) and
+ *     stores SEQ's value into DONE. A job that fails with SYNC set (the barrier words of a recurrent call,
+ *     assembly/sync.ts) first marks that call abandoned, so that its partners stop waiting for this thread. Workers live as long as the page or process (they never keep a Node process alive).
  * After a job the worker spins on SEQ for spinMs (jobs come in bursts: the parts of one training step), then
  * sleeps in Atomics.wait, waking every second to look again.
  */
 export const KERNEL_WORKER_SOURCE = `'use strict';
-const SEQ = 0, DONE = 1, STATE = 2, ERROR = 3, OP = 4, ARGS = 8, FIELDS = 32;
+const SEQ = 0, DONE = 1, STATE = 2, ERROR = 3, OP = 4, SYNC = 5, ARGS = 8, FIELDS = 32;
 const OP_GEMM = 1, OP_RNN_FORWARD = 2, OP_RNN_BACKWARD = 3;
 const port = typeof require === 'function' ? require('worker_threads').parentPort : null;
 
@@ -56,6 +57,11 @@ function start({ module, memory, control, offset, spinMs }) {
       }
     } catch (err) {
       failed = 1;
+    }
+    if (failed && ctrl[SYNC] !== 0) {
+      const words = new Int32Array(memory.buffer, ctrl[SYNC], 4);
+      Atomics.store(words, 3, 1);
+      Atomics.notify(words, 1);
     }
     ctrl[ERROR] = failed;
     Atomics.store(ctrl, DONE, seen);
