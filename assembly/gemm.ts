@@ -126,6 +126,36 @@ export function gemm(
   }
 }
 
+/**
+ * Bytes packWholeB needs for a k×n op(B), or 0 where products against it cannot use a packed whole (n > NC, or
+ * a product gemm() would not run blocked: see gemmPackedB).
+ */
+export function packedWholeBBytes(m: i32, n: i32, k: i32): i32 {
+  if (n > NC || k <= 1 || gemmIsBlocked(m, n) == 0) return 0;
+  return (k * roundUp(n, NR)) << 2;
+}
+
+/**
+ * Packs all of op(B) (k×n; packedWholeBBytes(m, n, k) > 0) into dst, every KC block of rows after the other,
+ * for products that reuse one right operand many times (a recurrent layer's W_hh, once per time step).
+ */
+export function packWholeB(dst: usize, b: usize, ldb: i32, transB: i32, k: i32, n: i32): void {
+  for (let pc = 0; pc < k; pc += KC) {
+    packB(dst + ((<usize>pc * <usize>roundUp(n, NR)) << 2), b, ldb, transB != 0, pc, min32(KC, k - pc), 0, n);
+  }
+}
+
+/**
+ * C (m×n, row stride ldc) = op(A)·op(B) (+ C when accumulate) for an op(B) packed by packWholeB: gemm()'s
+ * blocked product without packing B, so every entry has the bits gemm() gives it.
+ */
+export function gemmPackedB(
+  m: i32, n: i32, k: i32, a: usize, lda: i32, transA: i32, wholeB: usize,
+  c: usize, ldc: i32, accumulate: i32, scratch: usize,
+): void {
+  blocked(m, n, k, a, lda, transA != 0, 0, 0, false, false, c, ldc, accumulate != 0, scratch, wholeB);
+}
+
 function zeroMatrix(c: usize, m: i32, n: i32, ldc: i32): void {
   for (let i = 0; i < m; i++) memory.fill(c + ((<usize>i * <usize>ldc) << 2), 0, <usize>n << 2);
 }
@@ -168,12 +198,12 @@ function blocked(
   a: usize, lda: i32, transA: bool,
   b: usize, ldb: i32, transB: bool, bPacked: bool,
   c: usize, ldc: i32, accumulate: bool,
-  scratch: usize,
+  scratch: usize, wholeB: usize = 0,
 ): void {
   const packedB = scratch;
   const packedA = packedB + ((<usize>min32(k, KC) * <usize>min32(roundUp(n, NR), NC)) << 2);
   const tile = packedA + ((<usize>min32(k, KC) * <usize>min32(roundUp(m, MR), MC)) << 2);
-  const directB = !transB && m <= DIRECT_B_MAX_M;
+  const directB = wholeB == 0 && !transB && m <= DIRECT_B_MAX_M;
   const ldcBytes = <usize>ldc << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min32(NC, n - jc);
@@ -182,7 +212,9 @@ function blocked(
       const add = accumulate || pc > 0;
       // Full-width column panels read in place when directB; otherwise every panel, edge included, is packed.
       const fullPanels = directB ? nc / NR : 0;
-      if (!bPacked) packB(packedB, b, ldb, transB, pc, kc, jc + fullPanels * NR, nc - fullPanels * NR);
+      // a whole op(B) packed beforehand (packWholeB; n ≤ NC) holds this block's panels at row pc
+      const blockB = wholeB != 0 ? wholeB + ((<usize>pc * <usize>roundUp(n, NR)) << 2) : packedB;
+      if (!bPacked && wholeB == 0) packB(packedB, b, ldb, transB, pc, kc, jc + fullPanels * NR, nc - fullPanels * NR);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min32(MC, m - ic);
         packA(packedA, a, lda, transA, ic, mc, pc, kc);
@@ -195,7 +227,7 @@ function blocked(
             bPanel = b + ((<usize>pc * <usize>ldb + <usize>(jc + jr)) << 2);
             bStep = <usize>ldb << 2;
           } else {
-            bPanel = packedB + ((<usize>(panel - fullPanels) * <usize>kc * NR) << 2);
+            bPanel = blockB + ((<usize>(panel - fullPanels) * <usize>kc * NR) << 2);
             bStep = NR << 2;
           }
           const cColumn = c + ((<usize>ic * <usize>ldc + <usize>(jc + jr)) << 2);

@@ -11,7 +11,7 @@ export { reduce, softmax } from './reduce';
 export { gather, scatterAdd, indexSelect, indexAdd, topk } from './indexing';
 export { gemm, gemmScratchBytes, gemmRowTile, gemmIsBlocked } from './gemm';
 export { adamStep, sgdStep, rmspropStep } from './optim';
-export { rnnForward, rnnBackward, rnnScratchBytes } from './rnn';
+export { rnnForward, rnnBackward, rnnScratchBytes, rnnThreadScratchBytes } from './rnn';
 
 /** First byte address past the module's static data; the host allocator starts at or above it. */
 export function heapBase(): usize {

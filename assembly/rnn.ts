@@ -14,7 +14,10 @@
 // Each thread's GEMMs then cover only its columns, with its own `ownScratch`; as long as every part stays
 // on the blocked GEMM path (gemmIsBlocked) each entry is computed exactly as by one thread. One thread passes
 // thread 0, threads 1, unitStart 0, unitEnd H and runs the original single-GEMM steps.
-import { gemm, gemmScratchBytes } from './gemm';
+//
+// W_hh is the same right operand at every step: each thread packs its part of it (gemm.ts's packWholeB) once per
+// call, and the steps' products skip packing — gemmPackedB gives the very bits gemm() would.
+import { gemm, gemmPackedB, gemmScratchBytes, packedWholeBBytes, packWholeB } from './gemm';
 import { barrier } from './sync';
 import { vsigmoid, vtanh } from './vec';
 
@@ -63,15 +66,48 @@ const GRU: i32 = 3;
 
 /**
  * Scratch bytes rnnForward and rnnBackward need for batch B and hidden size H (16-byte aligned, as the
- * host's allocator hands out): a zero row, the per-step gate products, and gemm()'s own scratch.
+ * host's allocator hands out): a zero row, the per-step gate products, gemm()'s own scratch and, on one thread,
+ * the packed W_hh.
  */
 export function rnnScratchBytes(mode: i32, B: i32, H: i32): i32 {
   const G = gatesOf(mode) * H;
   const rowG = <usize>G << 2;
   const stepH = (<usize>B * <usize>H) << 2;
-  const forward = align16(rowG) + align16(<usize>B * rowG) + align16(stepH) + <usize>gemmScratchBytes(B, G, H);
-  const backward = align16(rowG) + 3 * align16(stepH) + <usize>gemmScratchBytes(B, H, G);
+  const forward = align16(rowG) + align16(<usize>B * rowG) + align16(stepH) + align16(gemmScratchBytes(B, G, H)) +
+    <usize>packedWholeBBytes(B, G, H);
+  const backward = align16(rowG) + 3 * align16(stepH) + align16(gemmScratchBytes(B, H, G)) +
+    <usize>packedWholeBBytes(B, H, G);
   return <i32>(forward > backward ? forward : backward);
+}
+
+/**
+ * Bytes of `ownScratch` a thread running `units` hidden units of a multi-threaded call needs (16-byte
+ * aligned): gemm()'s scratch for its products, then its part of W_hh packed (one block per gate forward).
+ */
+export function rnnThreadScratchBytes(mode: i32, B: i32, H: i32, units: i32, backward: i32): i32 {
+  const gates = gatesOf(mode);
+  if (backward) return <i32>(align16(gemmScratchBytes(B, units, gates * H)) + align16(packedWholeBBytes(B, units, gates * H)));
+  return <i32>(align16(gemmScratchBytes(B, units, H)) + <usize>gates * align16(packedWholeBBytes(B, units, H)));
+}
+
+/**
+ * One step's product C (+)= A·op(W) (A m×k, row stride lda): against `whole`, W packed once per call, or
+ * through gemm() where W could not be packed whole (whole = 0).
+ */
+// @ts-ignore: decorator
+@inline function stepProduct(
+  m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, ldw: i32, transW: i32, whole: usize,
+  c: usize, ldc: i32, accumulate: i32, scratch: usize,
+): void {
+  if (whole != 0) gemmPackedB(m, n, k, a, lda, 0, whole, c, ldc, accumulate, scratch);
+  else gemm(1, m, n, k, a, 0, lda, 0, w, 0, ldw, transW, c, 0, ldc, accumulate, scratch);
+}
+
+/** Packs op(W) (k×n) whole at `at` and returns `at`, or returns 0 where products against it cannot use that. */
+function packedW(at: usize, m: i32, n: i32, k: i32, w: usize, ldw: i32, transW: i32): usize {
+  if (packedWholeBBytes(m, n, k) == 0) return 0;
+  packWholeB(at, w, ldw, transW, k, n);
+  return at;
 }
 
 // ---------------------------------------------------------------- forward, one column block of one row
@@ -160,6 +196,19 @@ export function rnnForward(
   const oStart = <usize>unitStart << 2;
   const oEnd = <usize>unitEnd << 2;
   if (thread == 0) memory.fill(zeros, 0, rowG);
+  // W_hhᵀ packed once: whole on one thread; this thread's columns of every gate otherwise
+  let whole: usize = 0;
+  const ownWhole = ownScratch + align16(gemmScratchBytes(B, units, H));
+  const gateWholeBytes = align16(packedWholeBBytes(B, units, H));
+  if (T > 0) {
+    if (threads == 1) whole = packedW(gemmScratch + align16(gemmScratchBytes(B, G, H)), B, G, H, wHh, H, 1);
+    else {
+      for (let g = 0; g < gates; g++) {
+        const column = <usize>(g * H + unitStart);
+        whole = packedW(ownWhole + <usize>g * gateWholeBytes, B, units, H, wHh + ((column * <usize>H) << 2), H, 1);
+      }
+    }
+  }
   barrier(sync, threads, thread);
   const bi = bIh != 0 ? bIh : zeros;
   const bh = bHh != 0 ? bHh : zeros;
@@ -169,11 +218,12 @@ export function rnnForward(
   let cPrev = c0;
   for (let k = 0; k < T; k++) {
     const t = reverse ? T - 1 - k : k;
-    if (threads == 1) gemm(1, B, G, H, hPrev, 0, H, 0, wHh, 0, H, 1, hp, 0, G, 0, gemmScratch);
+    if (threads == 1) stepProduct(B, G, H, hPrev, H, wHh, H, 1, whole, hp, G, 0, gemmScratch);
     else {
       for (let g = 0; g < gates; g++) {
         const column = <usize>(g * H + unitStart);
-        gemm(1, B, units, H, hPrev, 0, H, 0, wHh + ((column * <usize>H) << 2), 0, H, 1, hp + (column << 2), 0, G, 0, ownScratch);
+        stepProduct(B, units, H, hPrev, H, wHh + ((column * <usize>H) << 2), H, 1,
+          whole != 0 ? ownWhole + <usize>g * gateWholeBytes : 0, hp + (column << 2), G, 0, ownScratch);
       }
     }
     const hOut = out + <usize>t * stepH;
@@ -316,6 +366,13 @@ export function rnnBackward(
   const oStart = <usize>unitStart << 2;
   const oEnd = <usize>unitEnd << 2;
   const savedExtra = saved + <usize>T * stepG;
+  // W_hh packed once (this thread's columns of it), where some step runs the product
+  let whole: usize = 0;
+  if (T > 1 || (T == 1 && dh0 != 0)) {
+    whole = threads == 1
+      ? packedW(gemmScratch + align16(gemmScratchBytes(B, H, G)), B, H, G, wHh, H, 0)
+      : packedW(ownScratch + align16(gemmScratchBytes(B, units, G)), B, units, G, wHh + oStart, H, 0);
+  }
   const dHP = mode == GRU ? dHProj : dXProj;
 
   // dh = dhN + dOut[last step]; LSTM's dc runs in dc0 (or scratch), starting from dcN
@@ -375,10 +432,10 @@ export function rnnBackward(
       }
     }
     if (k > 0 || dh0 != 0) {
-      if (threads == 1) gemm(1, B, H, G, dhpStep, 0, G, 0, wHh, 0, H, 0, dhNext, 0, H, 1, gemmScratch);
+      if (threads == 1) stepProduct(B, H, G, dhpStep, G, wHh, H, 0, whole, dhNext, H, 1, gemmScratch);
       else {
         barrier(sync, threads, thread); // the GEMM reads every gate column of this step's gradients
-        gemm(1, B, units, G, dhpStep, 0, G, 0, wHh + oStart, 0, H, 0, dhNext + oStart, 0, H, 1, ownScratch);
+        stepProduct(B, units, G, dhpStep, G, wHh + oStart, H, 0, whole, dhNext + oStart, H, 1, ownScratch);
       }
     }
     const swap = dh;

@@ -2,7 +2,8 @@
  * The AssemblyScript GEMM kernel (assembly/gemm.ts), compiled standalone for plain and relaxed SIMD, against a
  * float64 reference: every transpose layout, batch strides zero and non-zero, accumulate, empty and odd sizes,
  * micro-tile and cache-block edges. Each call also checks that nothing outside the m×n part of C and nothing
- * past gemmScratchBytes() of scratch is written, and that A and B are left untouched.
+ * past gemmScratchBytes() of scratch is written, and that A and B are left untouched. Products against a right
+ * operand packed once (packWholeB / gemmPackedB, what the recurrent kernels run per time step) give gemm()'s bits.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import v8 from 'node:v8';
@@ -24,6 +25,12 @@ interface GemmExports {
     scratch: number,
   ): void;
   gemmScratchBytes(m: number, n: number, k: number): number;
+  packedWholeBBytes(m: number, n: number, k: number): number;
+  packWholeB(dst: number, b: number, ldb: number, transB: number, k: number, n: number): void;
+  gemmPackedB(
+    m: number, n: number, k: number, a: number, lda: number, transA: number, wholeB: number,
+    c: number, ldc: number, accumulate: number, scratch: number,
+  ): void;
 }
 
 /**
@@ -222,6 +229,55 @@ for (const relaxed of [false, true]) {
         expectAll(kernel(), cases);
       });
     }
+
+    itIf('a right operand packed once (packWholeB) gives gemm()\'s bits, in every layout and across KC blocks', () => {
+      const ex = kernel();
+      const failures: string[] = [];
+      const shapes: [number, number, number][] = [[32, 1024, 256], [32, 256, 1024], [3, 7, 2], [24, 37, 300], [25, 64, 513],
+        [130, 40, 9], [7, 2048, 3]];
+      for (const [m, n, k] of shapes) {
+        for (const [transA, transB] of LAYOUTS) {
+          for (const accumulate of [false, true]) {
+            const label = JSON.stringify({ m, n, k, transA, transB, accumulate });
+            const lda = transA ? m : k, ldb = transB ? k : n;
+            const scratchBytes = ex.gemmScratchBytes(m, n, k), wholeBytes = ex.packedWholeBBytes(m, n, k);
+            // A, B, C by gemm(), C by gemmPackedB, scratch, whole B (+ guard): float offsets from `base`
+            const aLen = m * k, bLen = k * n, cLen = m * n;
+            const offs = [0];
+            for (const len of [aLen, bLen, cLen, cLen]) offs.push(Math.ceil((offs[offs.length - 1]! + len) / 4) * 4);
+            const scratchOff = offs[4]!, wholeOff = scratchOff + scratchBytes / 4, end = wholeOff + wholeBytes / 4 + 64;
+            const base = 1024;
+            if (ex.memory.buffer.byteLength < base + end * 4) ex.memory.grow(Math.ceil((base + end * 4 - ex.memory.buffer.byteLength) / 65536));
+            const heap = new Float32Array(ex.memory.buffer, base, end);
+            const at = (floats: number) => base + floats * 4;
+            fill(heap.subarray(0, offs[2]!), m * 31 + n * 7 + k);
+            fill(heap.subarray(offs[2]!, offs[3]!), 5);
+            heap.copyWithin(offs[3]!, offs[2]!, offs[2]! + cLen);
+            heap.fill(CANARY, wholeOff + wholeBytes / 4, end);
+            const b0 = heap.slice(offs[1]!, offs[1]! + bLen);
+            ex.gemm(1, m, n, k, at(0), 0, lda, transA ? 1 : 0, at(offs[1]!), 0, ldb, transB ? 1 : 0, at(offs[2]!), 0, n,
+              accumulate ? 1 : 0, at(scratchOff));
+            expect(wholeBytes, label).toBe(k * Math.ceil(n / 8) * 8 * 4);
+            ex.packWholeB(at(wholeOff), at(offs[1]!), ldb, transB ? 1 : 0, k, n);
+            ex.gemmPackedB(m, n, k, at(0), lda, transA ? 1 : 0, at(wholeOff), at(offs[3]!), n, accumulate ? 1 : 0, at(scratchOff));
+            const byGemm = new Uint32Array(heap.buffer, at(offs[2]!), cLen), byPacked = new Uint32Array(heap.buffer, at(offs[3]!), cLen);
+            if (!byGemm.every((v, i) => v === byPacked[i])) failures.push(`${label}: C differs from gemm()'s`);
+            if (!heap.subarray(wholeOff + wholeBytes / 4, end).every((v) => v === CANARY)) failures.push(`${label}: wrote past packedWholeBBytes`);
+            if (!heap.subarray(offs[1]!, offs[1]! + bLen).every((v, i) => Object.is(v, b0[i]))) failures.push(`${label}: B changed`);
+          }
+        }
+      }
+      expect(failures.slice(0, 5), `${failures.length} cases failed`).toEqual([]);
+    });
+
+    itIf('packedWholeBBytes is 0 where gemm() would not run the blocked product, or n > NC', () => {
+      const ex = kernel();
+      expect(ex.packedWholeBBytes(2, 100, 50)).toBe(0); // two rows: matrix-vector products
+      expect(ex.packedWholeBBytes(50, 6, 50)).toBe(0); // six columns: matrix-vector products
+      expect(ex.packedWholeBBytes(50, 100, 1)).toBe(0); // k = 1: outer product
+      expect(ex.packedWholeBBytes(50, 2049, 50)).toBe(0); // more than one NC block of columns
+      expect(ex.packedWholeBBytes(3, 9, 2)).toBe(2 * 16 * 4);
+    });
 
     itIf('k = 0 writes zeros, or leaves C unchanged when accumulating', () => {
       const ex = kernel();

@@ -110,6 +110,14 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
       : growScratch(scratch, need, () => `gemm scratch of thread ${t} (m=${m}, n=${n}, k=${kk})`);
   };
 
+  /** Thread t's own scratch for its units of a multi-threaded recurrent call (the same area as its gemm scratch). */
+  const recurrentThreadScratchFor = (t: number, mode: RecurrentMode, B: number, H: number, units: number, backward: boolean): number => {
+    const scratch = gemmScratch[t] ??= noScratch();
+    const need = k.rnnThreadScratchBytes(mode, B, H, units, backward ? 1 : 0);
+    return need <= scratch.bytes ? scratch.ptr
+      : growScratch(scratch, need, () => `recurrent scratch of thread ${t} (B=${B}, H=${H}, ${units} units)`);
+  };
+
   /** Runs `g` split among the threads that are ready, or returns false to leave it to one thread. */
   const gemmOnThreads = (g: GemmArgs): boolean => {
     if (threads === null) return false;
@@ -350,7 +358,7 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
         k.rnnForward(mode, T, B, H, rev, xp, w, bi, bh, h, c, o, hn, cn, sv, scratch, 0, 1, 0, 0, H, 0);
         return;
       }
-      const own = units.map(([s, e], t) => gemmScratchFor(t, B, e - s, H));
+      const own = units.map(([s, e], t) => recurrentThreadScratchFor(t, mode, B, H, e - s, false));
       const args = (t: number): number[] => [mode, T, B, H, rev, xp, w, bi, bh, h, c, o, hn, cn, sv, scratch,
         t, units.length, sync, units[t]![0], units[t]![1], own[t]!];
       recurrentOnThreads(Job.rnnForward, units.length, args, () =>
@@ -372,8 +380,7 @@ export function createWasmBackend(variant: WasmVariant, options: { shared?: bool
         k.rnnBackward(mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch, 0, 1, 0, 0, H, 0);
         return;
       }
-      const G = recurrentGates(mode) * H;
-      const own = units.map(([s, e], t) => gemmScratchFor(t, B, e - s, G));
+      const own = units.map(([s, e], t) => recurrentThreadScratchFor(t, mode, B, H, e - s, true));
       const args = (t: number): number[] => [mode, T, B, H, rev, w, h, c, o, sv, dO, dhn, dcn, dx, dhp, dh, dc, scratch,
         t, units.length, sync, units[t]![0], units[t]![1], own[t]!];
       recurrentOnThreads(Job.rnnBackward, units.length, args, () =>

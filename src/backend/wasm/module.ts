@@ -70,6 +70,7 @@ export interface KernelExports {
   gemmIsBlocked(m: number, n: number): number;
   // ---- recurrent (assembly/rnn.ts); absent buffers are address 0 ----
   rnnScratchBytes(mode: number, B: number, H: number): number;
+  rnnThreadScratchBytes(mode: number, B: number, H: number, units: number, backward: number): number;
   rnnForward(
     mode: number, T: number, B: number, H: number, reverse: number,
     xProj: number, wHh: number, bIh: number, bHh: number, h0: number, c0: number,
