@@ -126,13 +126,17 @@ export function gemm(
   }
 }
 
+/** The most floats a packed whole op(B) may take (64 MiB): beyond, packing per product costs little in comparison. */
+const WHOLE_B_MAX_FLOATS: i64 = 1 << 24;
+
 /**
  * Bytes packWholeB needs for a k×n op(B), or 0 where products against it cannot use a packed whole (n > NC, or
- * a product gemm() would not run blocked: see gemmPackedB).
+ * a product gemm() would not run blocked: see gemmPackedB) or it would exceed WHOLE_B_MAX_FLOATS.
  */
 export function packedWholeBBytes(m: i32, n: i32, k: i32): i32 {
   if (n > NC || k <= 1 || gemmIsBlocked(m, n) == 0) return 0;
-  return (k * roundUp(n, NR)) << 2;
+  const floats = <i64>k * <i64>roundUp(n, NR);
+  return floats > WHOLE_B_MAX_FLOATS ? 0 : <i32>(floats << 2);
 }
 
 /**

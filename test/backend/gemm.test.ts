@@ -270,12 +270,14 @@ for (const relaxed of [false, true]) {
       expect(failures.slice(0, 5), `${failures.length} cases failed`).toEqual([]);
     });
 
-    itIf('packedWholeBBytes is 0 where gemm() would not run the blocked product, or n > NC', () => {
+    itIf('packedWholeBBytes is 0 where gemm() would not run the blocked product, n > NC or beyond 64 MiB', () => {
       const ex = kernel();
       expect(ex.packedWholeBBytes(2, 100, 50)).toBe(0); // two rows: matrix-vector products
       expect(ex.packedWholeBBytes(50, 6, 50)).toBe(0); // six columns: matrix-vector products
       expect(ex.packedWholeBBytes(50, 100, 1)).toBe(0); // k = 1: outer product
       expect(ex.packedWholeBBytes(50, 2049, 50)).toBe(0); // more than one NC block of columns
+      expect(ex.packedWholeBBytes(50, 2048, 8193)).toBe(0); // more than 64 MiB packed
+      expect(ex.packedWholeBBytes(50, 2048, 8192)).toBe(2048 * 8192 * 4);
       expect(ex.packedWholeBBytes(3, 9, 2)).toBe(2 * 16 * 4);
     });
 
