@@ -68,9 +68,8 @@ interface WeightGradParts {
   inputs: Tensor[];
 }
 
-/** The pass whose parts `pendingWeightGrads` collects (a pass that failed part-way leaves its parts unused). */
-let pendingPass: PassEndQueue | null = null;
-let pendingWeightGrads = new Map<Tensor, WeightGradParts>();
+/** The weight-gradient parts of the backward pass running now, by weight (null between passes). */
+let pending: { pass: PassEndQueue; parts: Map<Tensor, WeightGradParts> } | null = null;
 
 /**
  * Holds back a leaf weight's gradient gᵀ·input until the end of the backward pass, and returns true; false where
@@ -82,17 +81,16 @@ function deferWeightGrad(weight: Tensor, g: Tensor, input: Tensor): boolean {
   if (weight._node !== null) return false;
   const pass = currentPassEndQueue();
   if (pass === null) return false;
-  if (pendingPass !== pass) {
+  if (pending === null || pending.pass !== pass) {
     const parts = new Map<Tensor, WeightGradParts>();
-    pendingPass = pass;
-    pendingWeightGrads = parts;
+    pending = { pass, parts };
     pass.push((addToLeaf) => {
-      if (pendingPass === pass) pendingPass = null;
+      if (pending !== null && pending.pass === pass) pending = null; // holds no tensor past its pass
       for (const [w, { grads, inputs }] of parts) addWeightGrad(w, grads, inputs, addToLeaf);
     });
   }
-  const parts = pendingWeightGrads.get(weight);
-  if (parts === undefined) pendingWeightGrads.set(weight, { grads: [g], inputs: [input] });
+  const parts = pending.parts.get(weight);
+  if (parts === undefined) pending.parts.set(weight, { grads: [g], inputs: [input] });
   else {
     parts.grads.push(g);
     parts.inputs.push(input);
