@@ -188,20 +188,30 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const lead = cur.shape.length - shape.length;
   if (lead > 0) {
     const n = numelBetween(cur.shape, 0, lead);
-    const next = reduceRaw(Reduce.sum, cur, 1, n, numelBetween(cur.shape, lead), cur.shape.slice(lead));
-    freeTemporary(cur, g);
-    cur = next;
+    if (n === 1) {
+      // leading dimensions of size 1 (a bias's gradient from a batch of one): the same values, as a view
+      cur = new Tensor(cur.storage, cur.shape.slice(lead), cur.strides.slice(lead), cur.offset);
+    } else {
+      const next = reduceRaw(Reduce.sum, cur, 1, n, numelBetween(cur.shape, lead), cur.shape.slice(lead));
+      freeIfNotOf(cur, g);
+      cur = next;
+    }
   }
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1 && cur.shape[d] !== 1) {
       const outShape = cur.shape.slice();
       outShape[d] = 1;
       const next = reduceRaw(Reduce.sum, cur, numelBetween(cur.shape, 0, d), cur.shape[d], numelBetween(cur.shape, d + 1), outShape);
-      freeTemporary(cur, g); // never g itself: an op may hand the same gradient to several inputs
+      freeIfNotOf(cur, g);
       cur = next;
     }
   }
   return cur;
+}
+
+/** Frees an intermediate of sumToShape unless it holds g's own buffer: an op may hand one gradient to several inputs. */
+function freeIfNotOf(cur: Tensor, g: Tensor): void {
+  if (cur.storage !== g.storage) cur.storage.free('dispose');
 }
 
 /** Raw reduction of a contiguous tensor viewed as [outer, n, inner], result shaped `outShape`. */
