@@ -90,8 +90,10 @@ export function gemm(
   scratch: usize,
 ): void {
   if (m <= 0 || n <= 0) return;
-  // A B shared by the whole batch that fits one packed block is packed once, for the first entry.
-  const shareB = bBatchStride == 0 && k <= KC && n <= NC;
+  // A B shared by the whole batch that fits one packed block is packed once, where blocked() would pack it (the
+  // start of scratch), and every entry reads it there.
+  const sharedB: usize = batch > 1 && bBatchStride == 0 && k <= KC && packedWholeBBytes(m, n, k) > 0 ? scratch : 0;
+  if (sharedB != 0) packWholeB(sharedB, b, ldb, transB, k, n);
   for (let bi = 0; bi < batch; bi++) {
     const ab = a + ((<usize>bi * <usize>aBatchStride) << 2);
     const bb = b + ((<usize>bi * <usize>bBatchStride) << 2);
@@ -121,7 +123,7 @@ export function gemm(
     } else if (k == 1) {
       rankOne(m, n, ab, lda, transA != 0, bb, ldb, transB != 0, cb, ldc, accumulate != 0, scratch);
     } else {
-      blocked(m, n, k, ab, lda, transA != 0, bb, ldb, transB != 0, shareB && bi > 0, cb, ldc, accumulate != 0, scratch);
+      blocked(m, n, k, ab, lda, transA != 0, bb, ldb, transB != 0, cb, ldc, accumulate != 0, scratch, sharedB);
     }
   }
 }
@@ -157,7 +159,7 @@ export function gemmPackedB(
   m: i32, n: i32, k: i32, a: usize, lda: i32, transA: i32, wholeB: usize,
   c: usize, ldc: i32, accumulate: i32, scratch: usize,
 ): void {
-  blocked(m, n, k, a, lda, transA != 0, 0, 0, false, false, c, ldc, accumulate != 0, scratch, wholeB);
+  blocked(m, n, k, a, lda, transA != 0, 0, 0, false, c, ldc, accumulate != 0, scratch, wholeB);
 }
 
 function zeroMatrix(c: usize, m: i32, n: i32, ldc: i32): void {
@@ -194,15 +196,15 @@ function rankOne(
 }
 
 /**
- * The blocked, packed product for one batch entry. bPacked: op(B) is a single block (k ≤ KC, n ≤ NC) that an
- * earlier call with the same operands has already packed into scratch.
+ * The blocked, packed product for one batch entry. wholeB: op(B) already packed whole (packWholeB; n ≤ NC), or
+ * 0 to pack it here block by block.
  */
 function blocked(
   m: i32, n: i32, k: i32,
   a: usize, lda: i32, transA: bool,
-  b: usize, ldb: i32, transB: bool, bPacked: bool,
+  b: usize, ldb: i32, transB: bool,
   c: usize, ldc: i32, accumulate: bool,
-  scratch: usize, wholeB: usize = 0,
+  scratch: usize, wholeB: usize,
 ): void {
   const packedB = scratch;
   const packedA = packedB + ((<usize>min32(k, KC) * <usize>min32(roundUp(n, NR), NC)) << 2);
@@ -218,7 +220,7 @@ function blocked(
       const fullPanels = directB ? nc / NR : 0;
       // a whole op(B) packed beforehand (packWholeB; n ≤ NC) holds this block's panels at row pc
       const blockB = wholeB != 0 ? wholeB + ((<usize>pc * <usize>roundUp(n, NR)) << 2) : packedB;
-      if (!bPacked && wholeB == 0) packB(packedB, b, ldb, transB, pc, kc, jc + fullPanels * NR, nc - fullPanels * NR);
+      if (wholeB == 0) packB(packedB, b, ldb, transB, pc, kc, jc + fullPanels * NR, nc - fullPanels * NR);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min32(MC, m - ic);
         packA(packedA, a, lda, transA, ic, mc, pc, kc);

@@ -7,7 +7,7 @@ import { currentPassEndQueue, type AddToLeaf, type PassEndQueue } from '../autog
 import { Tensor } from '../tensor.js';
 import { backendOf, contiguousRaw, emptyTensor, freeTemporary, use } from './internal.js';
 import { cat } from './join.js';
-import { mmGradLeft, mmGradRight } from './matmul.js';
+import { mm, mmGradLeft, mmGradRight } from './matmul.js';
 import { t as transpose2d } from './shape.js';
 import { broadcastShapes, broadcastStrides, broadcastsTo, sameShape, shapeStr } from '../shape.js';
 
@@ -102,7 +102,7 @@ function deferWeightGrad(weight: Tensor, g: Tensor, input: Tensor): boolean {
 function addWeightGrad(weight: Tensor, grads: Tensor[], inputs: Tensor[], addToLeaf: AddToLeaf): void {
   const g = grads.length === 1 ? grads[0] : cat(grads, 0);
   const input = inputs.length === 1 ? inputs[0] : cat(inputs, 0);
-  if (!accumulateWeightGrad(weight, g, input)) addToLeaf(weight, transpose2d(mmGradRight(input, g, transpose2d(weight))));
+  if (!accumulateWeightGrad(weight, g, input)) addToLeaf(weight, mm(transpose2d(g), input));
 }
 
 /**

@@ -10,7 +10,8 @@
  *     instantiates the module over that memory and sets STATE to 1 (ready) or 2 (failed);
  *   - the host writes OP, SYNC and ARGS, then bumps SEQ; the worker runs the job, writes ERROR (0 or 1) and
  *     stores SEQ's value into DONE. A job that fails with SYNC set (the barrier words of a recurrent call,
- *     assembly/sync.ts) first marks that call abandoned, so that its partners stop waiting for this thread. Workers live as long as the page or process (they never keep a Node process alive).
+ *     assembly/sync.ts) first marks that call abandoned, so that its partners stop waiting for this thread.
+ * Workers live as long as the page or process (they never keep a Node process alive).
  * After a job the worker spins on SEQ for spinMs (jobs come in bursts: the parts of one training step), then
  * sleeps in Atomics.wait, waking every second to look again.
  */
